@@ -1,0 +1,1 @@
+"""Files: stored uploads and their signed URLs."""

@@ -1,0 +1,154 @@
+"""Users: wire shapes of requests and responses, declared once."""
+
+from __future__ import annotations
+
+from marshmallow import fields
+
+from vsee_sim.core.wire import Anything, NumericString, OutSchema, StringList, Text, WireSchema
+
+
+# -- requests -----------------------------------------------------------------
+class ProfileIn(WireSchema):
+    first_name = Text()
+    last_name = Text()
+    dob = Text(metadata={"description": "yyyy-mm-dd"})
+    gender = Anything(metadata={"description": "male / female (or 1 / 2)"})
+    nationality = Text()
+    tos = Anything(metadata={"description": "0 not accepted / 1 accepted"})
+    phone = Text()
+    street_addr = Text()
+    state = Text(metadata={"description": "2-letter US state code"})
+    zip = Text()
+    city = Text()
+    pcp_name = Text()
+    pcp_phone = Text(metadata={"description": "10 digits"})
+    timezone = Text(metadata={"description": "one of the documented timezones"})
+
+
+class SsoIn(ProfileIn):
+    type = fields.Integer(metadata={"description": "200 patient, 400 provider, 600 guest"})
+    code = Text(metadata={"description": "your user's id in your portal (not for guests)"})
+    email = Text()
+    subtype = Text()
+    title = Text()
+    suffix = Text()
+
+
+class SsoQuery(WireSchema):
+    # "fields" would shadow Schema.fields: declared under another name.
+    extra_fields = Text(data_key="fields", metadata={"description": "vsee: add data.vsee {id, token}"})
+
+
+class LoginIn(WireSchema):
+    username = Text()
+    password = Text()
+    email = Text()
+    email_token = Text()
+
+
+class MeIn(ProfileIn):
+    password = Text()
+    old_password = Text()
+    photo = Text(metadata={"description": "file id from POST /files, or empty to delete"})
+    gps = Anything(metadata={"description": "{lat, long}"})
+    lat = fields.Float()
+    long = fields.Float()
+
+
+class LogoutIn(WireSchema):
+    tokens = StringList(metadata={"description": "tokens to destroy (default: the caller's)"})
+
+
+class RefreshIn(WireSchema):
+    refresh_token = Text(required=True)
+
+
+class EmailIn(WireSchema):
+    email = Text(required=True)
+
+
+class AliveIn(WireSchema):
+    heartbeat = fields.Integer(metadata={"description": "seconds, default 300"})
+
+
+class ActivateIn(WireSchema):
+    first_name = Text()
+    last_name = Text()
+    email = Text(required=True)
+    dob = Text()
+    ssn = Text(metadata={"description": "last 4 digits"})
+
+
+# -- responses ------------------------------------------------------------------
+class UserOut(OutSchema):
+    id = NumericString()
+    code = fields.String()
+    type = fields.Integer()
+    first_name = fields.String()
+    last_name = fields.String()
+    username = fields.String()
+    vseeid = fields.String()
+    dob = fields.String()
+    email = fields.String()
+    gender = fields.Integer()
+    active = fields.Boolean()
+    tos = fields.Boolean()
+    nationality = fields.String()
+    photo = fields.String()
+    phone = fields.String()
+    subtype = fields.String()
+    street_addr = fields.String()
+    state = fields.String()
+    city = fields.String()
+    zip = fields.String()
+    pcp_name = fields.String()
+    pcp_phone = fields.String()
+    timezone = fields.String()
+    title = fields.String()
+    suffix = fields.String()
+    gps = fields.Dict()
+    last_connected = fields.Integer()
+
+
+class RefreshTokenOut(OutSchema):
+    user_id = NumericString()
+    token = fields.String()
+    expiry = fields.Integer()
+    created = fields.Integer()
+
+
+class TokenOut(OutSchema):
+    user_id = NumericString()
+    token = fields.String()
+    expiry = fields.Integer()
+    created = fields.Integer()
+    refresh_token = fields.Nested(RefreshTokenOut)
+
+
+class VseeOut(OutSchema):
+    id = fields.String()
+    token = fields.String()
+
+
+class SsoOut(UserOut):
+    token = fields.Nested(TokenOut)
+    vsee = fields.Nested(VseeOut)
+
+
+class LoginOut(TokenOut):
+    user_type = fields.String()
+    user = fields.Nested(UserOut)
+
+
+class RefreshUserOut(UserOut):
+    name = fields.String()
+
+
+class RefreshOut(TokenOut):
+    user_type = fields.String()
+    user = fields.Nested(RefreshUserOut)
+
+
+class AliveOut(OutSchema):
+    last_connected = fields.Integer()
+    heartbeat = fields.Integer()

@@ -1,0 +1,95 @@
+"""create_app(config): wires the core, the API areas, the control plane and the docs.
+
+Nothing runs at import. ``config`` keys override the VSEE_SIM_* environment:
+FIXTURE (name or path), SEED, DATA (a TinyDB file to persist to), FLUSH_INTERVAL,
+MAX_BODY_BYTES, CONTROL, ADMIN_TOKEN, CORS_ORIGINS.
+"""
+
+from __future__ import annotations
+
+import atexit
+from dataclasses import dataclass
+
+from flask_cors import CORS
+
+from vsee_sim import __version__
+from vsee_sim.config import Settings, load_fixture
+from vsee_sim.core.http import (
+    SECURITY_SCHEMES,
+    BasePaths,
+    SimApi,
+    SimFlask,
+    install_error_handlers,
+)
+from vsee_sim.core.persistence import DataFile
+from vsee_sim.core.store import Worlds
+from vsee_sim.core.wire import _string_list_openapi
+
+VSEE_HEADERS = ["X-ApiToken", "X-ApiKey", "X-ApiSecret", "X-AccountCode", "X-Sim-Namespace",
+                "X-Sim-Admin-Token", "Content-Type", "Authorization"]
+
+
+@dataclass
+class SimState:
+    settings: Settings
+    worlds: Worlds
+    datafile: DataFile | None = None
+
+
+def create_app(config: dict | None = None) -> SimFlask:
+    settings = Settings.from_env(config)
+    load_fixture(settings.fixture)  # fail fast on a bad fixture name
+    app = SimFlask("vsee_sim")
+    app.json.sort_keys = False
+    app.config.update(
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        API_TITLE="VSee Clinic API (vsee-sim)",
+        API_VERSION="api_v3",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api_v3",
+        OPENAPI_JSON_PATH="openapi",  # served as /api_v3/openapi.json through BasePaths
+        API_SPEC_OPTIONS={
+            "info": {"description": "A faithful, stateful simulator of the VSee Clinic API. "
+                                    "Every route also answers under /vc/next/api_v3 and /vc/stable/api_v3, "
+                                    "with or without a .json suffix.", "version": __version__},
+            "servers": [{"url": "/"}],
+        },
+        SIM_API_TITLE="vsee-sim control plane",
+        SIM_API_VERSION=__version__,
+        SIM_OPENAPI_VERSION="3.0.3",
+        SIM_OPENAPI_URL_PREFIX="/_sim",
+        SIM_OPENAPI_JSON_PATH="openapi.json",
+    )
+    worlds = Worlds(load_fixture, settings.fixture, settings.seed)
+    state = SimState(settings, worlds)
+    app.extensions["vsee_sim"] = state
+
+    from vsee_sim.api import AREAS
+
+    api = SimApi(app)
+    for name, scheme in SECURITY_SCHEMES.items():
+        api.spec.components.security_scheme(name, scheme)
+    api.ma_plugin.converter.add_attribute_function(_string_list_openapi)
+    for blueprint in AREAS:
+        api.register_blueprint(blueprint)
+
+    if settings.control:
+        from vsee_sim.control.routes import blp as control_blp
+
+        control_api = SimApi(app, config_prefix="SIM_")
+        control_api.register_blueprint(control_blp)
+
+    from vsee_sim import docs_ui
+
+    app.register_blueprint(docs_ui.bp)
+    CORS(app, origins=settings.cors_origins, allow_headers=VSEE_HEADERS,
+         expose_headers=["Retry-After"], supports_credentials=True, max_age=600)
+    install_error_handlers(app)
+    app.wsgi_app = BasePaths(app.wsgi_app)
+
+    if settings.data:
+        state.datafile = DataFile(settings.data, worlds, settings.flush_interval)
+        state.datafile.load()
+        state.datafile.start()
+        atexit.register(state.datafile.stop)
+    return app

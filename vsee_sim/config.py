@@ -1,0 +1,71 @@
+"""Settings, read from the environment (VSEE_SIM_*) and overridden by CLI flags or create_app()."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+REPO_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass
+class Settings:
+    fixture: str = "demo"
+    seed: int = 0
+    data: str | None = None                # --data FILE: persist every namespace to a TinyDB file
+    flush_interval: float = 0.2            # seconds: the most a crash can lose with --data
+    max_body_bytes: int = 16 * 1024 * 1024
+    control: bool = True                   # /_sim on or off
+    admin_token: str | None = None         # protects /_sim when set
+    cors_origins: list[str] = field(default_factory=lambda: [r"^https?://(localhost|127\.0\.0\.1)(:\d+)?$"])
+
+    @classmethod
+    def from_env(cls, overrides: dict | None = None) -> Settings:
+        s = cls(
+            fixture=os.environ.get("VSEE_SIM_FIXTURE", "demo"),
+            seed=int(os.environ.get("VSEE_SIM_SEED", "0")),
+            data=os.environ.get("VSEE_SIM_DATA") or None,
+            flush_interval=float(os.environ.get("VSEE_SIM_FLUSH_INTERVAL", "0.2")),
+            max_body_bytes=int(os.environ.get("VSEE_SIM_MAX_BODY_BYTES", str(16 * 1024 * 1024))),
+            control=_env_bool("VSEE_SIM_CONTROL", True),
+            admin_token=os.environ.get("VSEE_SIM_ADMIN_TOKEN") or None,
+        )
+        if os.environ.get("VSEE_SIM_CORS_ORIGINS"):
+            s.cors_origins = [o.strip() for o in os.environ["VSEE_SIM_CORS_ORIGINS"].split(",") if o.strip()]
+        for key, value in (overrides or {}).items():
+            name = key.lower()
+            if hasattr(s, name) and value is not None:
+                setattr(s, name, value)
+        return s
+
+
+def fixture_path(name: str) -> Path:
+    """A fixture by file path or by name (``demo`` -> fixtures/demo.json)."""
+    candidate = Path(name)
+    if candidate.suffix == ".json" and candidate.exists():
+        return candidate
+    dirs = [os.environ.get("VSEE_SIM_FIXTURES_DIR"), str(REPO_FIXTURES), "fixtures"]
+    for directory in filter(None, dirs):
+        path = Path(directory) / f"{name}.json"
+        if path.exists():
+            return path
+    raise FileNotFoundError(f"No fixture named {name!r} (looked in {', '.join(filter(None, dirs))}).")
+
+
+@lru_cache(maxsize=16)
+def _read(path: str, mtime: float) -> str:
+    return Path(path).read_text(encoding="utf-8")
+
+
+def load_fixture(name: str) -> dict:
+    """The fixture's data; parsed anew per call so every namespace gets its own copy."""
+    path = fixture_path(name)
+    return json.loads(_read(str(path), path.stat().st_mtime))

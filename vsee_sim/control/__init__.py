@@ -1,0 +1,1 @@
+"""The control plane /_sim: everything that is not VSee's."""

@@ -1,0 +1,59 @@
+"""Control plane /_sim: thin views. Documented at /_sim/openapi.json."""
+
+from __future__ import annotations
+
+from flask import current_app, g
+
+from vsee_sim.control import schemas, service
+from vsee_sim.core.errors import BadRequest, Unauthorized
+from vsee_sim.core.http import SimBlueprint
+from vsee_sim.core.wire import TRUE_ENVELOPE, envelope
+
+blp = SimBlueprint("sim", __name__, url_prefix="/_sim", description="vsee-sim control plane")
+
+
+def _state():
+    return current_app.extensions["vsee_sim"]
+
+
+@blp.before_request
+def _admin_token():
+    from flask import request
+
+    token = _state().settings.admin_token
+    if token and request.headers.get("X-Sim-Admin-Token") != token and request.path != "/_sim/health":
+        raise Unauthorized("The X-Sim-Admin-Token header is required for /_sim.")
+
+
+@blp.route("/health", methods=["GET"])
+@blp.response(200, envelope(schemas.HealthOut))
+def health():
+    """Liveness and state versions (``persisted_version`` catches up with ``write_version`` on flush)."""
+    datafile = _state().datafile
+    return service.health(_state().worlds, g.vsee_world, datafile.persisted_version if datafile else None)
+
+
+@blp.route("/reset", methods=["POST"])
+@blp.arguments(schemas.ResetIn, location="body")
+@blp.response(200, envelope(schemas.ResetOut))
+def reset(args):
+    """Put the namespace back to its fixture (or load another fixture)."""
+    try:
+        return service.reset(_state().worlds, g.vsee_world, args.get("fixture"))
+    except FileNotFoundError as exc:
+        raise BadRequest.field("fixture", str(exc)) from None
+
+
+@blp.route("/outbox", methods=["GET"])
+@blp.arguments(schemas.OutboxQuery, location="query")
+@blp.response(200, envelope(schemas.OutboxItemOut, many=True))
+def outbox(args):
+    """What the real service would have sent (emails with codes), newest first."""
+    return service.outbox(g.vsee_world, args.get("to"), args.get("template"))
+
+
+@blp.route("/outbox", methods=["DELETE"])
+@blp.response(200, TRUE_ENVELOPE)
+def clear_outbox():
+    """Empty the outbox."""
+    return service.clear_outbox(g.vsee_world)

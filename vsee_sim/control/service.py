@@ -1,0 +1,34 @@
+"""Control plane use cases, on the namespace of the request."""
+
+from __future__ import annotations
+
+from vsee_sim import __version__
+from vsee_sim.core.store import World, Worlds
+
+
+def health(worlds: Worlds, world: World, persisted_version: int | None) -> dict:
+    return {
+        "status": "ok", "version": __version__, "namespace": world.name,
+        "namespaces": len(worlds.names()), "fixture": world.fixture_name, "seed": world.seed,
+        "write_version": worlds.version, "persisted_version": persisted_version,
+        "clock": world.clock.to_dict(),
+    }
+
+
+def reset(worlds: Worlds, world: World, fixture: str | None) -> dict:
+    world = worlds.reset(world.name, fixture or None)
+    return {"namespace": world.name, "fixture": world.fixture_name, "accounts": list(world.accounts)}
+
+
+def outbox(world: World, to: str | None = None, template: str | None = None) -> list[dict]:
+    items = world.outbox
+    if to:
+        items = [m for m in items if (m.get("to") or "").lower() == to.lower()]
+    if template:
+        items = [m for m in items if m.get("template") == template]
+    return list(reversed(items))
+
+
+def clear_outbox(world: World) -> bool:
+    world.outbox.clear()
+    return True

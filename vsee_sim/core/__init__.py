@@ -1,0 +1,1 @@
+"""Shared machinery with no knowledge of any API area."""

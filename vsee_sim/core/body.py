@@ -1,0 +1,118 @@
+"""One body reader for JSON, form-urlencoded, multipart and empty bodies.
+
+Services never see the encoding. The real service is PHP, so form arrays and objects
+arrive PHP-style (``tokens[]=a&tokens[]=b``, ``meta[category]=x``) or dotted as in
+the documented files example (``meta.category=x``); both mean their JSON form.
+Type coercion ("200" -> 200, "true" -> True) is the schemas' job (``wire.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from werkzeug.datastructures import FileStorage, MultiDict
+
+from vsee_sim.core.errors import BadRequest
+
+_PHP_KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])+)$")
+_TYPO_QUOTES = "\u201c\u201d\u2018\u2019"
+
+
+def read_body(request) -> dict[str, Any]:
+    """The request body as a plain dict (files included as FileStorage values)."""
+    mimetype = (request.mimetype or "").lower()
+    if mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return _from_form(request.form, request.files)
+    raw = request.get_data(cache=True)
+    if not raw or not raw.strip():
+        return {}
+    if mimetype.endswith("json") or raw.lstrip()[:1] in (b"{", b"["):
+        return _from_json(raw, strict=mimetype.endswith("json"))
+    # Unknown or missing content type: take it as a form body, as PHP would.
+    text = raw.decode("utf-8", errors="replace")
+    from urllib.parse import parse_qsl
+
+    return _from_form(MultiDict(parse_qsl(text, keep_blank_values=True)), MultiDict())
+
+
+def _from_json(raw: bytes, strict: bool) -> dict[str, Any]:
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        if not strict:
+            text = raw.decode("utf-8", errors="replace")
+            from urllib.parse import parse_qsl
+
+            return _from_form(MultiDict(parse_qsl(text, keep_blank_values=True)), MultiDict())
+        raise BadRequest(f"Malformed JSON body: {exc}.", errors={"body": ["Malformed JSON."]}) from None
+    if not isinstance(data, dict):
+        raise BadRequest("The JSON body must be an object.", errors={"body": ["Not an object."]})
+    return data
+
+
+def _from_form(form: MultiDict, files: MultiDict) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for raw_key in form:
+        values = form.getlist(raw_key)
+        key, values = _clean(raw_key, values)
+        _assign(out, key, values)
+    for key in files:
+        items: list[FileStorage] = files.getlist(key)
+        _assign(out, key, items)
+    return _listify(out)
+
+
+def _listify(value: Any) -> Any:
+    """PHP turns ``a[0]=x&a[1]=y`` into a list; so do we."""
+    if isinstance(value, dict):
+        value = {k: _listify(v) for k, v in value.items()}
+        if value and all(k.isdigit() for k in value):
+            return [value[k] for k in sorted(value, key=int)]
+    return value
+
+
+def _clean(key: str, values: list[str]) -> tuple[str, list[Any]]:
+    """Repair two documented curl habits (docs/fidelity.md, "Bodies").
+
+    ``-d "refresh_token: abc"`` sends the key ``refresh_token: abc`` with no value;
+    ``-d \u201ca=1&b=2\u201d`` sends typographic quotes around the pairs.
+    """
+    key = key.strip().strip(_TYPO_QUOTES)
+    values = [v.strip(_TYPO_QUOTES) if isinstance(v, str) else v for v in values]
+    if values == [""] and ": " in key:
+        key, _, value = key.partition(": ")
+        values = [value.strip()]
+    return key, values
+
+
+def _assign(out: dict[str, Any], key: str, values: list[Any]) -> None:
+    match = _PHP_KEY.match(key)
+    if match:
+        path = [match.group(1)] + re.findall(r"\[([^\[\]]*)\]", match.group(2))
+    elif "." in key:
+        path = key.split(".")
+    else:
+        path = [key]
+    target = out
+    for part in path[:-1]:
+        nxt = target.get(part) if isinstance(target, dict) else None
+        if not isinstance(nxt, dict):
+            nxt = {}
+            target[part] = nxt
+        target = nxt
+    last = path[-1]
+    if last == "":  # "tokens[]" or "a[b][]": a list
+        parent_key = path[-2] if len(path) > 1 else key
+        container = out if len(path) == 2 else _walk(out, path[:-2])
+        existing = container.get(parent_key)
+        container[parent_key] = (existing if isinstance(existing, list) else []) + list(values)
+        return
+    target[last] = values[0] if len(values) == 1 else list(values)
+
+
+def _walk(out: dict, path: list[str]) -> dict:
+    for part in path:
+        out = out.setdefault(part, {})
+    return out

@@ -1,0 +1,241 @@
+"""The HTTP edge shared by every area: base paths, body parsing, errors, auth.
+
+- ``BasePaths`` (WSGI): ``/ns/<name>/`` picks the namespace; ``/vc/next/api_v3``,
+  ``/vc/stable/api_v3`` and ``/cc/<clinic>/api_v3`` mean ``/api_v3``; a ``.json``
+  suffix is dropped. Routes are declared once, under ``/api_v3``.
+- ``parser``: webargs parser whose ``body`` location reads JSON, form, multipart or
+  empty bodies alike (``body.py``), and whose validation status is 400, not 422.
+- ``SimApi``: renders every error once, as VSee's ``{"code", "message", "errors"?}``.
+- ``current_ctx()``: the request's world, account and token (``tenancy.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import wraps
+
+from flask import Flask, g, jsonify, request
+from flask_smorest import Api, Blueprint
+from marshmallow import Schema, fields
+from webargs.flaskparser import FlaskParser
+from werkzeug.exceptions import HTTPException
+
+from vsee_sim.core.body import read_body
+from vsee_sim.core.errors import ApiError, BadRequest
+from vsee_sim.core.tenancy import Ctx, check_api_key, namespace_name, resolve
+
+log = logging.getLogger("vsee_sim")
+
+API_PREFIX = "/api_v3"
+_NS = re.compile(r"^/ns/([^/]+)(/.*)?$")
+_API = re.compile(r"^(/vc/(?:next|stable)|/cc/[^/]+)?/api_v3(/.*)?$")
+BASE_PATHS = ("/api_v3", "/vc/next/api_v3", "/vc/stable/api_v3")
+
+
+class BasePaths:
+    """WSGI middleware mapping every documented base path onto ``/api_v3``."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "") or "/"
+        match = _NS.match(path)
+        if match:
+            environ["vsee_sim.namespace"] = match.group(1)
+            environ["vsee_sim.prefix"] = f"/ns/{match.group(1)}"
+            path = match.group(2) or "/"
+        match = _API.match(path)
+        if match:
+            environ["vsee_sim.api_base"] = (match.group(1) or "") + API_PREFIX
+            rest = match.group(2) or "/"
+            if rest.endswith(".json"):
+                rest = rest[: -len(".json")] or "/"
+            path = API_PREFIX + rest
+        environ["PATH_INFO"] = path
+        return self.app(environ, start_response)
+
+
+# -- request parsing ------------------------------------------------------------
+class SimParser(FlaskParser):
+    DEFAULT_VALIDATION_STATUS = 400
+
+
+parser = SimParser()
+
+
+@parser.location_loader("body")
+def _load_body(req, schema):
+    return read_body(req)
+
+
+@parser.location_loader("values")
+def _load_values(req, schema):
+    """Query string and body together (GETs that clients send with a form body)."""
+    return {**req.args.to_dict(), **read_body(req)}
+
+
+class SimBlueprint(Blueprint):
+    ARGUMENTS_PARSER = parser
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
+        **Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+        "body": "application/json",
+    }
+
+    def _prepare_arguments_doc(self, doc, doc_info, *, api, spec, **kwargs):
+        doc = super()._prepare_arguments_doc(doc, doc_info, api=api, spec=spec, **kwargs)
+        # A body may be sent as JSON or as a form: say both.
+        content = doc.get("requestBody", {}).get("content", {})
+        if "application/json" in content and "application/x-www-form-urlencoded" not in content:
+            content["application/x-www-form-urlencoded"] = dict(content["application/json"])
+        return doc
+
+
+# -- errors -------------------------------------------------------------------------
+class VseeError(Schema):
+    """VSee's error body."""
+
+    code = fields.Integer(required=True)
+    message = fields.String(required=True)
+    errors = fields.Dict()
+
+
+def error_response(err: ApiError):
+    response = jsonify(err.body())
+    response.status_code = err.status
+    for key, value in err.headers.items():
+        response.headers[key] = value
+    return response
+
+
+def _flatten(messages, prefix: str = "") -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            name = str(key) if not prefix else f"{prefix}.{key}"
+            if isinstance(value, dict):
+                out.update(_flatten(value, name))
+            else:
+                out[name] = [str(v) for v in (value if isinstance(value, list) else [value])]
+    return out
+
+
+def validation_error(messages: dict) -> BadRequest:
+    by_location = messages if isinstance(messages, dict) else {}
+    flat: dict[str, list[str]] = {}
+    for value in by_location.values():
+        flat.update(_flatten(value))
+    flat = {("body" if k == "_schema" else k): v for k, v in flat.items()}
+    missing = [k for k, v in flat.items() if v == ["Missing data for required field."]]
+    if missing and len(missing) == len(flat):
+        return BadRequest.missing(*missing)
+    parts = [f"{name}: {' '.join(msgs)}" for name, msgs in flat.items()]
+    return BadRequest("Invalid " + "; ".join(parts), errors=flat)
+
+
+def http_error(error: HTTPException) -> ApiError:
+    data = getattr(error, "data", None) or {}
+    if error.code in (400, 422) and "messages" in data:
+        return validation_error(data["messages"])
+    messages = {
+        404: "Sorry, this page is not available.",
+        405: f"Method {request.method} is not allowed on {request.path}.",
+        413: "Request body is too large.",
+        500: "Internal server error.",
+    }
+    err = ApiError(data.get("message") or messages.get(error.code) or error.description)
+    err.status = error.code or 500
+    if error.code == 405 and getattr(error, "valid_methods", None):
+        err.headers["Allow"] = ", ".join(error.valid_methods)
+    return err
+
+
+class SimApi(Api):
+    ERROR_SCHEMA = VseeError
+
+    def handle_http_exception(self, error):
+        return error_response(http_error(error))
+
+
+def install_error_handlers(app: Flask) -> None:
+    app.register_error_handler(ApiError, error_response)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error):  # the simulator must never answer with a traceback
+        if isinstance(error, HTTPException):
+            return error_response(http_error(error))
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(ApiError("Internal server error."))
+
+
+# -- request context ----------------------------------------------------------------
+def current_namespace() -> str:
+    return namespace_name(request.headers.get("X-Sim-Namespace"), request.environ.get("vsee_sim.namespace"))
+
+
+def external_base(api_base: str | None = None) -> str:
+    prefix = request.environ.get("vsee_sim.prefix", "")
+    base = api_base or request.environ.get("vsee_sim.api_base") or API_PREFIX
+    return request.host_url.rstrip("/") + prefix + base
+
+
+def current_ctx() -> Ctx:
+    ctx = g.get("vsee_ctx")
+    if ctx is None:
+        from flask import current_app
+
+        ctx = resolve(current_app.extensions["vsee_sim"].worlds, namespace=current_namespace(),
+                      headers=request.headers, host=request.host, base_url=external_base())
+        g.vsee_ctx = ctx
+    return ctx
+
+
+class SimFlask(Flask):
+    """Runs each view inside its namespace's transaction: all or nothing."""
+
+    def dispatch_request(self):
+        if request.routing_exception is not None or request.endpoint in (None, "static"):
+            return super().dispatch_request()
+        state = self.extensions.get("vsee_sim")
+        if state is None or request.endpoint.startswith(("api-docs", "portal_static")):
+            return super().dispatch_request()
+        world = state.worlds.get(current_namespace())
+        g.vsee_world = world
+        with world.transaction():
+            return super().dispatch_request()
+
+
+# -- auth decorators ------------------------------------------------------------------
+def token_required(func):
+    """The caller must send a live X-ApiToken (401 otherwise)."""
+
+    @wraps(func)
+    def wrapper(*args, **kwargs):
+        current_ctx().require_user()
+        return func(*args, **kwargs)
+
+    wrapper._apidoc = getattr(func, "_apidoc", {})
+    wrapper._apidoc.setdefault("manual_doc", {}).setdefault("security", []).append({"ApiToken": []})
+    return wrapper
+
+
+def api_key_required(func):
+    """The caller must send this account's X-ApiKey (X-ApiSecret checked when sent)."""
+
+    @wraps(func)
+    def wrapper(*args, **kwargs):
+        check_api_key(current_ctx())
+        return func(*args, **kwargs)
+
+    wrapper._apidoc = getattr(func, "_apidoc", {})
+    wrapper._apidoc.setdefault("manual_doc", {}).setdefault("security", []).append({"ApiKey": []})
+    return wrapper
+
+
+SECURITY_SCHEMES = {
+    "ApiToken": {"type": "apiKey", "in": "header", "name": "X-ApiToken"},
+    "ApiKey": {"type": "apiKey", "in": "header", "name": "X-ApiKey"},
+    "ApiSecret": {"type": "apiKey", "in": "header", "name": "X-ApiSecret"},
+    "AccountCode": {"type": "apiKey", "in": "header", "name": "X-AccountCode"},
+}

@@ -1,0 +1,114 @@
+"""Wire shapes: the base schemas every area declares its requests and responses with.
+
+Requests are lenient the way PHP is: unknown fields are ignored, "200" loads as 200,
+"true"/"1" as True, and an empty string in a non-text field counts as not sent.
+Responses are whitelists: a field not declared is never sent (passwords, internals).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, fields, pre_dump, pre_load
+
+
+class WireSchema(Schema):
+    """Base of request schemas."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    @pre_load
+    def _blank_means_absent(self, data: Any, **_: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        out = dict(data)
+        for name, field in self.fields.items():
+            key = field.data_key or name
+            if out.get(key) == "" and not isinstance(field, fields.String):
+                del out[key]
+        return out
+
+
+class OutSchema(Schema):
+    """Base of response schemas: every field may be null, as VSee's often are."""
+
+    class Meta:
+        ordered = True
+
+    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+        field_obj.allow_none = True
+
+
+class Anything(fields.Raw):
+    """A value passed through as stored (free-form objects of the documentation)."""
+
+
+class NumericString(fields.String):
+    """Ids VSee sends as numeric strings ("201"); ints are accepted on input."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else str(value)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
+_ENVELOPES: dict[str, type[Schema]] = {}
+
+
+def envelope(inner: type[Schema] | fields.Field, *, many: bool = False, name: str | None = None) -> type[Schema]:
+    """``{"data": <inner>}``, VSee's success body. Views return the inner value."""
+    if isinstance(inner, type) and issubclass(inner, Schema):
+        data_field: fields.Field = fields.Nested(inner, many=many, required=True)
+        name = name or (inner.__name__ + ("List" if many else ""))
+    else:
+        data_field = inner
+        if name is None:
+            raise ValueError("envelope() of a field needs a name")
+    key = f"{name}Envelope"
+    found = _ENVELOPES.get(key)
+    if found is not None:
+        return found
+
+    def wrap(self, obj, **_):
+        return {"data": obj}
+
+    cls = type(key, (Schema,), {"data": data_field, "_wrap": pre_dump(wrap)})
+    _ENVELOPES[key] = cls
+    return cls
+
+
+TRUE_ENVELOPE = envelope(fields.Boolean(required=True), name="True")
+
+
+class Text(fields.String):
+    """Text that JSON clients sometimes send as a number (zip 90027, phone 7123456789)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class StringList(fields.Field):
+    """A list of strings sent as a JSON array, ``a[]=x&a[]=y``, ``a=x,y`` or one value."""
+
+    default_error_messages = {"invalid": "Not a list of strings."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if isinstance(value, dict):
+            value = list(value.values())
+        if not isinstance(value, list) or not all(isinstance(v, (str, int)) for v in value):
+            raise self.make_error("invalid")
+        return [str(v) for v in value]
+
+
+def _string_list_openapi(converter, field, **_):
+    if isinstance(field, StringList):
+        return {"type": "array", "items": {"type": "string"}}
+    return {}
