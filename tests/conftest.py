@@ -1,0 +1,39 @@
+"""Shared test fixtures: an in-process app on the demo clinic, a fresh namespace per test."""
+
+from __future__ import annotations
+
+import itertools
+import os
+
+import pytest
+
+from vsee_sim.app import create_app
+
+DEMO_TOKEN = "6366a7018a39536a1ef4b63626f8e734"      # user 201, documented, never expires
+API_HEADERS = {"X-AccountCode": "vclinic", "X-ApiKey": "vclinic_api_key"}
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def app():
+    return create_app({"FIXTURE": os.environ.get("VSEE_SIM_TEST_FIXTURE", "demo"), "SEED": 7})
+
+
+@pytest.fixture()
+def ns(request) -> str:
+    """A namespace of its own for this test (parallel-safe, created from the fixture)."""
+    return f"t{os.getpid()}-{next(_counter)}"
+
+
+@pytest.fixture()
+def client(app, ns):
+    """A test client whose every request goes to this test's namespace."""
+    client = app.test_client()
+    client.environ_base["HTTP_X_SIM_NAMESPACE"] = ns
+    return client
+
+
+@pytest.fixture()
+def world(app, client, ns):
+    """The test's namespace state (to move its clock, read its outbox)."""
+    return app.extensions["vsee_sim"].worlds.get(ns)
