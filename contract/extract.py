@@ -49,8 +49,11 @@ AREA_HEADINGS = {
 }
 AREAS = sorted(set(AREA_HEADINGS.values()))
 
-# Settings the doc cannot express, by example name: {"optional_keys": [...], "allow_empty": True}.
-# optional_keys are paths as shape_errors prints them, with list indexes written "[]".
+# What the doc cannot express, by example name, merged into the example (nested dicts key
+# by key) and noted in it: {"optional_keys": [...], "allow_empty": True} or, for a request
+# the doc leaves incomplete, {"request": {"headers": {"X-ApiToken": "..."}}}. optional_keys
+# are paths as shape_errors prints them, list indexes written "[]" ("data.slots[].group_id").
+# Say why next to each entry.
 OVERRIDES: dict[str, dict] = {}
 
 _SECTION = re.compile(r"^(GET|POST|PUT|DELETE|PATCH) (/\S*)(.*)$")
@@ -66,7 +69,6 @@ class Section:
     path: str          # as in the heading, query included
     line: int
     slug: str = ""
-    count: int = 0
 
     @property
     def title(self) -> str:
@@ -77,6 +79,7 @@ class Section:
 class Result:
     examples: list[dict] = field(default_factory=list)
     skipped: list[dict] = field(default_factory=list)   # {"line", "section", "area", "reason"}
+    counts: dict[str, int] = field(default_factory=dict)  # examples so far per "<area>.<slug>"
 
 
 # -- reading the page ---------------------------------------------------------------------------
@@ -240,8 +243,9 @@ def _add_example(section, intro, line, cmd, response_text, result, request=None,
     except (CurlError, LenientJSONError) as exc:
         result.skipped.append(_skip(section, line, f"cannot parse: {exc}"))
         return
-    section.count += 1
-    name = f"{section.area}.{section.slug}.{section.count}"
+    stem = f"{section.area}.{section.slug}"
+    result.counts[stem] = result.counts.get(stem, 0) + 1
+    name = f"{stem}.{result.counts[stem]}"
     example = {
         "name": name,
         "section": section.title,
@@ -254,8 +258,19 @@ def _add_example(section, intro, line, cmd, response_text, result, request=None,
         "optional_keys": [],
         "allow_empty": False,
     }
-    example.update(OVERRIDES.get(name, {}))
+    if name in OVERRIDES:
+        _merge(example, OVERRIDES[name])
+        example["notes"].append(f"extractor OVERRIDES applied: {sorted(OVERRIDES[name])}")
     result.examples.append(example)
+
+
+def _merge(into: dict, extra: dict) -> None:
+    """Nested dicts merge key by key (``{"request": {"headers": {...}}}`` adds a header)."""
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = value
 
 
 def _title(intro: str) -> str | None:

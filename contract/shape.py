@@ -15,7 +15,8 @@ __all__ = ["shape_errors"]
 _NUMERIC = re.compile(r"-?\d+(?:\.\d+)?")
 
 
-def shape_errors(documented, actual, path: str = "data", optional_keys=(), allow_empty: bool = False) -> list[str]:
+def shape_errors(documented, actual, path: str = "data", optional_keys=(),
+                 allow_empty: bool = False) -> list[str]:
     """Every place where ``actual`` does not have the documented shape, as ``"path: problem"``.
 
     - documented ``null``: anything goes;
@@ -71,9 +72,8 @@ def _compare(doc, ours, path, optional, allow_empty, errors) -> None:
     elif _is_number(doc):
         if not _is_number(ours):
             errors.append(f"{path}: expected a number or numeric string, got {_kind(ours)}")
-    elif isinstance(doc, str):
-        if not isinstance(ours, str):
-            errors.append(f"{path}: expected a string, got {_kind(ours)}")
+    elif isinstance(doc, str) and not isinstance(ours, str):
+        errors.append(f"{path}: expected a string, got {_kind(ours)}")
 
 
 def _best_match(doc_items: list, item, path, optional, allow_empty) -> list[str]:

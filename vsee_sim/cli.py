@@ -27,7 +27,8 @@ def main() -> None:
 
 
 @main.command("serve")
-@click.option("--host", default=lambda: os.environ.get("VSEE_SIM_HOST", "127.0.0.1"), show_default="127.0.0.1")
+@click.option("--host", default=lambda: os.environ.get("VSEE_SIM_HOST", "127.0.0.1"),
+              show_default="127.0.0.1")
 @click.option("--port", default=lambda: int(os.environ.get("VSEE_SIM_PORT", "8000")), type=int,
               show_default="8000")
 @click.option("--fixture", default=None, help="Fixture name (demo, minimal) or path. Default: demo.")

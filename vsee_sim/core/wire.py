@@ -59,7 +59,8 @@ class NumericString(fields.String):
 _ENVELOPES: dict[str, type[Schema]] = {}
 
 
-def envelope(inner: type[Schema] | fields.Field, *, many: bool = False, name: str | None = None) -> type[Schema]:
+def envelope(inner: type[Schema] | fields.Field, *, many: bool = False,
+             name: str | None = None) -> type[Schema]:
     """``{"data": <inner>}``, VSee's success body. Views return the inner value."""
     if isinstance(inner, type) and issubclass(inner, Schema):
         data_field: fields.Field = fields.Nested(inner, many=many, required=True)

@@ -7,7 +7,6 @@ from typing import Any
 from vsee_sim.core.errors import NotFound
 
 
-
 def setting_at(tree: dict, path: str) -> Any:
     """The value at ``visit/time/max_wait_time`` (any depth); 404 when absent."""
     node: Any = tree

@@ -49,7 +49,6 @@ def update_me(args):
 
 
 @blp.route("/users/logout", methods=["POST"])
-@token_required
 @blp.arguments(schemas.LogoutIn, location="body")
 @blp.response(200, TRUE_ENVELOPE)
 def logout(args):

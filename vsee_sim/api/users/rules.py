@@ -18,26 +18,37 @@ REFRESH_TTL = 2592000
 DEFAULT_HEARTBEAT = 300
 MIN_PASSWORD = 6
 
-US_STATES = frozenset(
-    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM "
-    "NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY".split()
-)
+US_STATES = frozenset([
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI",
+    "ID", "IL", "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN",
+    "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH",
+    "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA",
+    "WV", "WI", "WY",
+])
 
 # The documented timezone list of POST /me.
-TIMEZONES = frozenset("""
-America/Los_Angeles America/Denver America/Chicago America/New_York Pacific/Pago_Pago Pacific/Honolulu
-America/Anchorage America/Mazatlan America/Guatemala America/Mexico_City America/Regina America/Bogota
-America/Caracas America/Asuncion America/Halifax America/Santiago America/St_Johns America/Buenos_Aires
-America/Godthab America/Montevideo America/Sao_Paulo America/Noronha Atlantic/Azores Atlantic/Cape_Verde
-Europe/London UTC Europe/Berlin Europe/Prague Europe/Paris Europe/Warsaw Africa/Windhoek
-Africa/Johannesburg Asia/Beirut Europe/Bucharest Europe/Istanbul Asia/Damascus Asia/Jerusalem Africa/Cairo
-Europe/Kiev Asia/Amman Europe/Minsk Asia/Baghdad Asia/Riyadh Asia/Tehran Europe/Moscow Asia/Dubai
-Asia/Yerevan Asia/Baku Asia/Kabul Asia/Karachi Asia/Kolkata Asia/Colombo Asia/Kathmandu Asia/Yekaterinburg
-Asia/Dhaka Asia/Rangoon Asia/Novosibirsk Asia/Ho_Chi_Minh Asia/Jakarta Asia/Krasnoyarsk Asia/Shanghai
-Asia/Singapore Asia/Taipei Australia/Perth Asia/Irkutsk Asia/Tokyo Asia/Seoul Australia/Darwin
-Australia/Adelaide Australia/Brisbane Pacific/Guam Asia/Yakutsk Australia/Sydney Australia/Hobart
-Asia/Vladivostok Pacific/Fiji Asia/Magadan Pacific/Auckland Pacific/Tongatapu Pacific/Apia
-""".split())
+TIMEZONES = frozenset([
+    "America/Los_Angeles", "America/Denver", "America/Chicago", "America/New_York",
+    "Pacific/Pago_Pago", "Pacific/Honolulu", "America/Anchorage", "America/Mazatlan",
+    "America/Guatemala", "America/Mexico_City", "America/Regina", "America/Bogota",
+    "America/Caracas", "America/Asuncion", "America/Halifax", "America/Santiago",
+    "America/St_Johns", "America/Buenos_Aires", "America/Godthab", "America/Montevideo",
+    "America/Sao_Paulo", "America/Noronha", "Atlantic/Azores", "Atlantic/Cape_Verde",
+    "Europe/London", "UTC", "Europe/Berlin", "Europe/Prague",
+    "Europe/Paris", "Europe/Warsaw", "Africa/Windhoek", "Africa/Johannesburg",
+    "Asia/Beirut", "Europe/Bucharest", "Europe/Istanbul", "Asia/Damascus",
+    "Asia/Jerusalem", "Africa/Cairo", "Europe/Kiev", "Asia/Amman",
+    "Europe/Minsk", "Asia/Baghdad", "Asia/Riyadh", "Asia/Tehran",
+    "Europe/Moscow", "Asia/Dubai", "Asia/Yerevan", "Asia/Baku",
+    "Asia/Kabul", "Asia/Karachi", "Asia/Kolkata", "Asia/Colombo",
+    "Asia/Kathmandu", "Asia/Yekaterinburg", "Asia/Dhaka", "Asia/Rangoon",
+    "Asia/Novosibirsk", "Asia/Ho_Chi_Minh", "Asia/Jakarta", "Asia/Krasnoyarsk",
+    "Asia/Shanghai", "Asia/Singapore", "Asia/Taipei", "Australia/Perth",
+    "Asia/Irkutsk", "Asia/Tokyo", "Asia/Seoul", "Australia/Darwin",
+    "Australia/Adelaide", "Australia/Brisbane", "Pacific/Guam", "Asia/Yakutsk",
+    "Australia/Sydney", "Australia/Hobart", "Asia/Vladivostok", "Pacific/Fiji",
+    "Asia/Magadan", "Pacific/Auckland", "Pacific/Tongatapu", "Pacific/Apia",
+])
 
 _DOB = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ZIP = re.compile(r"^\d{5}(-\d{4})?$")

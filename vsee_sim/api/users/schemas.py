@@ -142,6 +142,7 @@ class LoginOut(TokenOut):
 
 class RefreshUserOut(UserOut):
     name = fields.String()
+    gender = fields.String(metadata={"description": "Male / Female, as in the documented example"})
 
 
 class RefreshOut(TokenOut):

@@ -14,7 +14,7 @@ Deviations from VSee, and choices where the documentation is silent
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from vsee_sim.api.files import service as files
 from vsee_sim.api.users import rules
@@ -39,7 +39,7 @@ def token_view(access: dict, refresh: dict | None) -> dict:
 
 
 def _today(ctx: Ctx) -> date:
-    return datetime.fromtimestamp(ctx.clock.now(), tz=timezone.utc).date()
+    return datetime.fromtimestamp(ctx.clock.now(), tz=UTC).date()
 
 
 # -- tokens ---------------------------------------------------------------------------
@@ -72,17 +72,23 @@ def refresh_token(ctx: Ctx, value: str) -> dict:
     })
     view = user_view(ctx, user)
     view["name"] = f"{user.get('first_name') or ''} {user.get('last_name') or ''}".strip()
+    # The documented refresh example spells gender out ("Female"), unlike /me (2).
+    view["gender"] = {1: "Male", 2: "Female"}.get(user.get("gender"))
     out = token_view(access, token)
     out.update(user_type=str(user.get("type")), user=view)
     return out
 
 
 def logout(ctx: Ctx, tokens: list[str] | None) -> bool:
-    """Destroy the given tokens of the caller (the caller's own token by default)."""
-    user = ctx.require_user()
-    for value in tokens or [ctx.token["token"]]:
+    """Destroy the given tokens (access or refresh), else the caller's X-ApiToken.
+
+    Holding a token is what allows destroying it, so no other credential is needed;
+    unknown tokens are ignored: logging out twice is not an error.
+    """
+    values = tokens or ([ctx.extra["raw_token"].strip()] if ctx.extra.get("raw_token") else [])
+    for value in values:
         token = ctx.world.tokens.get(value)
-        if token is not None and token["user_id"] == user["id"] and token["account"] == ctx.db.code:
+        if token is not None and token["account"] == ctx.db.code:
             ctx.world.tokens.delete(value)
     return True
 
@@ -250,7 +256,8 @@ def eligibility_fields(ctx: Ctx) -> list[str]:
     def walk(node):
         if isinstance(node, dict):
             if node.get("code") == "signup_activate" and isinstance(node.get("schema"), dict):
-                found.extend(k for k, v in node["schema"].items() if isinstance(v, dict) and "eligibility" in v)
+                schema = node["schema"]
+                found.extend(k for k, v in schema.items() if isinstance(v, dict) and "eligibility" in v)
             for value in node.values():
                 walk(value)
         elif isinstance(node, list):
