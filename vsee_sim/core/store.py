@@ -13,7 +13,6 @@ transaction can put the old one back if the request fails half-way.
 
 from __future__ import annotations
 
-import copy
 import threading
 from collections.abc import Callable, Hashable, Iterable
 from contextlib import contextmanager
@@ -197,7 +196,7 @@ class World:
 
     # -- loading ---------------------------------------------------------
     def load_fixture(self, fixture: dict) -> None:
-        fixture = copy.deepcopy(fixture)
+        """Load a freshly parsed fixture (its nested values are shared, not copied)."""
         self.accounts.clear()
         self.tokens = Collection("tokens", "token", self.log)
         self.outbox = []
@@ -221,8 +220,8 @@ class World:
                 continue
             coll = db.collection(kind)
             for record in records:
-                record = dict(record)
-                record.setdefault("id", self.ids.uuid())
+                if "id" not in record:
+                    record = {**record, "id": self.ids.uuid()}
                 coll.insert(record)
                 self.ids.bump(kind, record["id"])
 
@@ -331,9 +330,11 @@ class Worlds:
         world = self.get(name)
         with world.lock:
             fixture_name = fixture_name or world.fixture_name
-            fresh = World(name, self._load(fixture_name), self.seed, fixture_name)
-            world.load_dict(fresh.to_dict())
+            fixture = self._load(fixture_name)
+            world.clock = Clock()
+            world.ids = Ids(namespace_seed(self.seed, name))
             world.fixture_name = fixture_name
+            world.load_fixture(fixture)
         return world
 
     @property
