@@ -42,6 +42,7 @@ def serve(host, port, fixture, data, seed, threads, no_control, quiet):
     """Serve the simulator with gunicorn (gthread), one log line per request."""
     from gunicorn.app.base import BaseApplication
 
+    _check_inputs(fixture, data)
     overrides = {"FIXTURE": fixture, "DATA": data, "SEED": seed}
     if no_control:
         overrides["CONTROL"] = False
@@ -65,6 +66,22 @@ def serve(host, port, fixture, data, seed, threads, no_control, quiet):
 
     click.echo(f"vsee-sim: serving on http://{host}:{port}/api_v3/ (docs: http://{host}:{port}/docs)")
     Server().run()
+
+
+def _check_inputs(fixture: str | None, data: str | None) -> None:
+    """Refuse to start on a bad fixture or data file, in one line, before gunicorn forks."""
+    from vsee_sim.config import load_fixture
+    from vsee_sim.core.persistence import read_datafile
+
+    try:
+        load_fixture(fixture or os.environ.get("VSEE_SIM_FIXTURE", "demo"))
+    except (OSError, ValueError) as exc:
+        raise click.ClickException(f"cannot load the fixture: {exc}") from None
+    if data and os.path.exists(data):
+        try:
+            read_datafile(data)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
 
 
 @main.command("routes")

@@ -21,7 +21,7 @@ def reset(worlds: Worlds, world: World, fixture: str | None) -> dict:
 
 
 def outbox(world: World, to: str | None = None, template: str | None = None) -> list[dict]:
-    items = world.outbox
+    items = world.outbox.all()
     if to:
         items = [m for m in items if (m.get("to") or "").lower() == to.lower()]
     if template:

@@ -36,7 +36,7 @@ class Clock:
 
     def advance(self, seconds: float) -> None:
         if self.mode == "frozen":
-            self.frozen_at = (self.frozen_at or time.time()) + seconds
+            self.frozen_at = (time.time() if self.frozen_at is None else self.frozen_at) + seconds
         else:
             self.offset = (self.offset if self.mode == "offset" else 0.0) + seconds
             self.mode = "offset"

@@ -21,11 +21,29 @@ def namespace_seed(seed: int, namespace: str) -> int:
     return int.from_bytes(digest[:8], "big")
 
 
+# After a restart from a data file, numeric ids skip this far ahead (see ``resume``).
+RESUME_GAP = 10_000
+
+
 class Ids:
-    def __init__(self, seed: int, counters: dict[str, int] | None = None):
+    def __init__(self, seed: int, counters: dict[str, int] | None = None, restarts: int = 0):
         self.seed = seed
-        self.rng = random.Random(seed)
+        self.restarts = restarts
+        self.rng = random.Random(seed if not restarts else f"{seed}:restart:{restarts}")
         self.counters: dict[str, int] = dict(counters or {})
+
+    def resume(self) -> None:
+        """Continue after a restart from a data file that may have lost its last writes.
+
+        The ids and tokens of lost writes were already handed to clients: replaying the
+        saved generator would issue them again to someone else. So draw from a new
+        stream (still a function of the seed and the restart count) and move numeric
+        ids past anything the lost writes could have used.
+        """
+        self.restarts += 1
+        self.rng = random.Random(f"{self.seed}:restart:{self.restarts}")
+        for kind in self.counters:
+            self.counters[kind] += RESUME_GAP
 
     def next_number(self, kind: str, start: int = 10001) -> str:
         """Next numeric id of a kind, as VSee's numeric string."""
@@ -63,11 +81,12 @@ class Ids:
 
     def to_dict(self) -> dict:
         version, internal, gauss = self.rng.getstate()
-        return {"seed": self.seed, "counters": dict(self.counters), "state": [version, list(internal), gauss]}
+        return {"seed": self.seed, "restarts": self.restarts, "counters": dict(self.counters),
+                "state": [version, list(internal), gauss]}
 
     @classmethod
     def from_dict(cls, data: dict) -> Ids:
-        ids = cls(data["seed"], data.get("counters"))
+        ids = cls(data["seed"], data.get("counters"), int(data.get("restarts", 0)))
         state = data.get("state")
         if state:
             ids.rng.setstate((state[0], tuple(state[1]), state[2]))

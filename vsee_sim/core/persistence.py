@@ -135,6 +135,24 @@ def import_world(world: World, document: dict) -> None:
     world.load_dict(state)
 
 
+def read_datafile(path: str, db: TinyDB | None = None) -> dict[str, dict]:
+    """The namespaces of a data file, or ValueError saying what is wrong with it."""
+    try:
+        db = db or TinyDB(path, storage=AtomicJSONStorage)
+        exports = tables_to_worlds(read_tables(db))
+        for name, state in exports.items():
+            if not isinstance(state.get("accounts"), list) or not all(
+                    isinstance(a, dict) and a.get("code") for a in state["accounts"]):
+                raise ValueError(f"namespace {name!r} has no valid accounts")
+        if read_tables(db) and not exports:
+            raise ValueError("no namespace in it")
+        return exports
+    except ValueError as exc:
+        raise ValueError(f"{path} is not a vsee-sim data file: {exc}") from None
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"{path} is not a vsee-sim data file: unexpected structure ({exc!r})") from None
+
+
 class DataFile:
     """``--data FILE``: load every namespace at start, flush changes in the background."""
 
@@ -149,11 +167,16 @@ class DataFile:
         self._flush_lock = threading.Lock()
 
     def load(self) -> int:
-        """Restore the namespaces found in the file; returns how many."""
-        exports = tables_to_worlds(read_tables(self.db))
+        """Restore the namespaces found in the file; returns how many.
+
+        A file that is not a vsee-sim data file raises ValueError naming it, and is
+        left untouched (the flusher is not started).
+        """
+        exports = read_datafile(self.path, self.db)
         for name, state in exports.items():
             world = self.worlds.get(name)
             world.load_dict(state)
+            world.ids.resume()  # the last writes may be lost: never reissue their ids
         self.persisted_version = self.worlds.version
         return len(exports)
 

@@ -22,32 +22,48 @@ from vsee_sim.core.clock import Clock
 from vsee_sim.core.errors import NotFound
 from vsee_sim.core.ids import Ids, namespace_seed
 
-_MISSING = object()
 # Kinds whose fixture lists are account data rather than collections.
 ACCOUNT_META_LISTS = ("api_keys", "eligibility")
 
 
-class TxLog:
-    """Undo entries of the current transaction, and a write counter for the flusher."""
+class Versions:
+    """A write counter shared by every namespace of a process, for the flusher."""
 
     def __init__(self) -> None:
-        self.entries: list[tuple[Collection, str, dict | None]] | None = None
-        self.version = 0
+        self.value = 0
 
-    def wrote(self, collection: Collection, key: str, old: dict | None) -> None:
-        self.version += 1
+    def bump(self) -> None:
+        self.value += 1
+
+
+class TxLog:
+    """Undo entries of the current transaction; counts writes."""
+
+    def __init__(self, versions: Versions | None = None) -> None:
+        self.entries: list[tuple[Collection, str, dict | None, int | None]] | None = None
+        self.versions = versions or Versions()
+
+    def wrote(self, collection: Collection, key: str, old: dict | None, seq: int | None) -> None:
+        self.versions.bump()
         if self.entries is not None:
-            self.entries.append((collection, key, old))
+            self.entries.append((collection, key, old, seq))
 
 
 class Collection:
-    """Records of one kind by key, with secondary indexes built on first use."""
+    """Records of one kind by key, in insertion order, with indexes built on first use.
+
+    Each record keeps the sequence number of its first insert, so ``all()`` and
+    ``find()`` stay in insertion order through updates and rolled-back deletes.
+    """
 
     def __init__(self, name: str, key: str = "id", log: TxLog | None = None):
         self.name = name
         self.key = key
         self.records: dict[str, dict] = {}
+        self._seq: dict[str, int] = {}
+        self._next_seq = 0
         self._indexes: dict[tuple[str, bool], dict[Hashable, dict[str, None]]] = {}
+        self._unsorted: set[tuple[str, bool, Hashable]] = set()
         self._log = log or TxLog()
 
     # -- reads -----------------------------------------------------------
@@ -71,11 +87,10 @@ class Collection:
 
     def find(self, field: str, value: Any, *, fold: bool = False) -> list[dict]:
         """Records whose ``field`` equals ``value`` (case-folded if ``fold``), in insertion order."""
-        keys = self._index(field, fold).get(_index_key(value, fold), {})
-        return [self.records[k] for k in keys]
+        return [self.records[k] for k in self._bucket(field, fold, value)]
 
     def find_one(self, field: str, value: Any, *, fold: bool = False) -> dict | None:
-        keys = self._index(field, fold).get(_index_key(value, fold))
+        keys = self._bucket(field, fold, value)
         return self.records[next(iter(keys))] if keys else None
 
     def count(self, field: str, value: Any, *, fold: bool = False) -> int:
@@ -83,43 +98,78 @@ class Collection:
 
     # -- writes ----------------------------------------------------------
     def insert(self, record: dict) -> dict:
+        """Add a record, or replace the one with the same key (keeping its place)."""
         key = str(record[self.key])
-        old = self.records.get(key)
-        self._put(key, dict(record), old)
+        old, seq = self.records.get(key), self._seq.get(key)
+        if old is None:  # a new record (even under a deleted key) goes to the end
+            self._seq[key] = self._next_seq
+            self._next_seq += 1
+        self._store(key, dict(record), old)
+        self._log.wrote(self, key, old, seq)
         return self.records[key]
 
     def update(self, key: Any, **changes: Any) -> dict:
         key = str(key)
         old = self.records[key]
-        self._put(key, {**old, **changes}, old)
+        self._store(key, {**old, **changes}, old)
+        self._log.wrote(self, key, old, self._seq[key])
         return self.records[key]
 
     def delete(self, key: Any) -> dict | None:
         key = str(key)
         old = self.records.get(key)
         if old is not None:
-            self._unindex(key, old)
-            del self.records[key]
-            self._log.wrote(self, key, old)
+            self._store(key, None, old)
+            self._log.wrote(self, key, old, self._seq[key])
         return old
 
-    # -- internals -------------------------------------------------------
-    def _put(self, key: str, new: dict, old: dict | None) -> None:
-        if old is not None:
-            self._unindex(key, old)
-        self.records[key] = new
-        for (field, fold), index in self._indexes.items():
-            index.setdefault(_index_key(new.get(field), fold), {})[key] = None
-        self._log.wrote(self, key, old)
+    def clear(self) -> None:
+        for key in list(self.records):
+            self.delete(key)
 
-    def _unindex(self, key: str, record: dict) -> None:
+    # -- internals -------------------------------------------------------
+    def _store(self, key: str, new: dict | None, old: dict | None) -> None:
+        """Put ``new`` in place of ``old`` (either may be None) and fix the indexes."""
+        if new is None and old is None:
+            return
+        if new is None:
+            del self.records[key]
+        elif old is not None:
+            self.records[key] = new  # an existing key keeps its place in the dict
+        else:
+            seq = self._seq[key]
+            self.records[key] = new
+            if len(self.records) > 1:
+                newest_first = reversed(self.records)
+                next(newest_first)
+                if self._seq[next(newest_first)] > seq:  # a rolled-back delete: back to its place
+                    self.records = dict(sorted(self.records.items(), key=lambda kv: self._seq[kv[0]]))
         for (field, fold), index in self._indexes.items():
-            value = _index_key(record.get(field), fold)
-            bucket = index.get(value)
-            if bucket is not None:
-                bucket.pop(key, None)
-                if not bucket:
-                    del index[value]
+            before = _index_key(old.get(field), fold) if old is not None else _MISSING
+            after = _index_key(new.get(field), fold) if new is not None else _MISSING
+            if before == after and before is not _MISSING:
+                continue
+            if before is not _MISSING:
+                bucket = index.get(before)
+                if bucket is not None:
+                    bucket.pop(key, None)
+                    if not bucket:
+                        del index[before]
+                        self._unsorted.discard((field, fold, before))
+            if after is not _MISSING:
+                bucket = index.setdefault(after, {})
+                if bucket and self._seq[next(reversed(bucket))] > self._seq[key]:
+                    self._unsorted.add((field, fold, after))
+                bucket[key] = None
+
+    def _bucket(self, field: str, fold: bool, value: Any) -> dict[str, None]:
+        index = self._index(field, fold)
+        value = _index_key(value, fold)
+        bucket = index.get(value, {})
+        if (field, fold, value) in self._unsorted:
+            bucket = index[value] = dict.fromkeys(sorted(bucket, key=self._seq.__getitem__))
+            self._unsorted.discard((field, fold, value))
+        return bucket
 
     def _index(self, field: str, fold: bool = False) -> dict[Hashable, dict[str, None]]:
         index = self._indexes.get((field, fold))
@@ -130,16 +180,20 @@ class Collection:
             self._indexes[(field, fold)] = index
         return index
 
-    def _restore(self, key: str, old: dict | None) -> None:
-        """Undo one write without logging it."""
+    def _restore(self, key: str, old: dict | None, seq: int | None) -> None:
+        """Undo one write without logging it; a record comes back to its old place."""
         current = self.records.get(key)
-        if current is not None:
-            self._unindex(key, current)
-            del self.records[key]
-        if old is not None:
-            self.records[key] = old
-            for (field, fold), index in self._indexes.items():
-                index.setdefault(_index_key(old.get(field), fold), {})[key] = None
+        if seq is not None:
+            self._seq[key] = seq
+        if old is not None and current is not None:
+            self._store(key, old, current)  # undo an update, in place
+        elif current is not None:
+            self._store(key, None, current)  # undo an insert
+        elif old is not None:
+            self._store(key, old, None)  # undo a delete
+
+
+_MISSING = object()
 
 
 def _index_key(value: Any, fold: bool) -> Hashable:
@@ -150,9 +204,9 @@ def _index_key(value: Any, fold: bool) -> Hashable:
 
 def _hashable(value: Any) -> Hashable:
     if isinstance(value, list):
-        return tuple(_hashable(v) for v in value)
+        return ("__list__",) + tuple(_hashable(v) for v in value)
     if isinstance(value, dict):
-        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
+        return ("__dict__",) + tuple(sorted((k, _hashable(v)) for k, v in value.items()))
     return value
 
 
@@ -180,32 +234,37 @@ class AccountDB:
 class World:
     """A namespace: a whole isolated simulator state with its own clock and ids."""
 
-    def __init__(self, name: str, fixture: dict, seed: int, fixture_name: str = "demo"):
+    def __init__(self, name: str, fixture: dict, seed: int, fixture_name: str = "demo",
+                 versions: Versions | None = None):
         self.name = name
         self.seed = seed
         self.fixture_name = fixture_name
         self.lock = threading.RLock()
-        self.log = TxLog()
+        self.log = TxLog(versions)
         self.clock = Clock()
         self.ids = Ids(namespace_seed(seed, name))
         self.accounts: dict[str, AccountDB] = {}
         self.tokens = Collection("tokens", "token", self.log)
-        self.outbox: list[dict] = []
+        self.outbox = Collection("outbox", "id", self.log)  # what the real service would send
         self.default_account = ""
         self.load_fixture(fixture)
+
+    def touch(self) -> None:
+        """Count a change made outside the collections (the clock), for the flusher."""
+        self.log.versions.bump()
 
     # -- loading ---------------------------------------------------------
     def load_fixture(self, fixture: dict) -> None:
         """Load a freshly parsed fixture (its nested values are shared, not copied)."""
         self.accounts.clear()
         self.tokens = Collection("tokens", "token", self.log)
-        self.outbox = []
+        self.outbox = Collection("outbox", "id", self.log)
         self.default_account = fixture.get("default_account") or ""
         for account in fixture.get("accounts", []):
             self._load_account(account)
         if not self.default_account and self.accounts:
             self.default_account = next(iter(self.accounts))
-        self.log.version += 1
+        self.touch()
 
     def _load_account(self, data: dict) -> None:
         code = data["code"]
@@ -239,8 +298,8 @@ class World:
             try:
                 yield self
             except BaseException:
-                for coll, key, old in reversed(self.log.entries[mark:]):
-                    coll._restore(key, old)
+                for coll, key, old, seq in reversed(self.log.entries[mark:]):
+                    coll._restore(key, old, seq)
                 del self.log.entries[mark:]
                 raise
             finally:
@@ -257,7 +316,7 @@ class World:
                 "clock": self.clock.to_dict(),
                 "ids": self.ids.to_dict(),
                 "default_account": self.default_account,
-                "outbox": list(self.outbox),
+                "outbox": self.outbox.all(),
                 "tokens": self.tokens.all(),
                 "accounts": [
                     {**db.meta, **{name: c.all() for name, c in db.collections.items()}}
@@ -270,14 +329,15 @@ class World:
         with self.lock:
             self.load_fixture({"default_account": data.get("default_account"),
                                "accounts": data.get("accounts", [])})
-            self.tokens = Collection("tokens", "token", self.log)
             for token in data.get("tokens", []):
                 self.tokens.insert(token)
-            self.outbox = list(data.get("outbox", []))
+            for message in data.get("outbox", []):
+                self.outbox.insert(message)
             self.clock = Clock.from_dict(data.get("clock"))
             if data.get("ids"):
                 self.ids = Ids.from_dict(data["ids"])
-            self.log.version += 1
+            self.fixture_name = data.get("fixture") or self.fixture_name
+            self.touch()
 
 
 def _is_collection(key: str, value: Any) -> bool:
@@ -294,6 +354,7 @@ class Worlds:
         self.seed = seed
         self._worlds: dict[str, World] = {}
         self._lock = threading.Lock()
+        self.versions = Versions()
         self.on_create: list[Callable[[World], None]] = []
 
     def get(self, name: str) -> World:
@@ -302,7 +363,8 @@ class Worlds:
             with self._lock:
                 world = self._worlds.get(name)
                 if world is None:
-                    world = World(name, self._load(self.fixture_name), self.seed, self.fixture_name)
+                    world = World(name, self._load(self.fixture_name), self.seed, self.fixture_name,
+                                  self.versions)
                     self._worlds[name] = world
                     for hook in self.on_create:
                         hook(world)
@@ -317,13 +379,12 @@ class Worlds:
     def items(self) -> Iterable[tuple[str, World]]:
         return list(self._worlds.items())
 
-    def adopt(self, world: World) -> None:
-        with self._lock:
-            self._worlds[world.name] = world
-
     def drop(self, name: str) -> bool:
         with self._lock:
-            return self._worlds.pop(name, None) is not None
+            dropped = self._worlds.pop(name, None) is not None
+            if dropped:
+                self.versions.bump()
+            return dropped
 
     def reset(self, name: str, fixture_name: str | None = None) -> World:
         """Put a namespace back to its fixture (a fresh seed sequence too)."""
@@ -333,10 +394,11 @@ class Worlds:
             fixture = self._load(fixture_name)
             world.clock = Clock()
             world.ids = Ids(namespace_seed(self.seed, name))
+            world.seed = self.seed
             world.fixture_name = fixture_name
             world.load_fixture(fixture)
         return world
 
     @property
     def version(self) -> int:
-        return sum(w.log.version for w in list(self._worlds.values()))
+        return self.versions.value

@@ -270,7 +270,7 @@ def eligibility_fields(ctx: Ctx) -> list[str]:
 
 def _send(ctx: Ctx, template: str, user: dict, code: str) -> None:
     """What the real service would email: kept in the namespace outbox."""
-    ctx.world.outbox.append({
+    ctx.world.outbox.insert({
         "id": ctx.ids.uuid(), "channel": "email", "template": template, "to": user.get("email"),
         "user_id": user["id"], "account": ctx.db.code, "code": code, "created": ctx.now,
         "subject": {"activation": "Your activation code", "reset_password": "Reset your password"}[template],

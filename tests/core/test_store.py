@@ -1,0 +1,722 @@
+"""The store: collections and their indexes, transactions, worlds (namespaces), export.
+
+The collection is checked against a plain model (a list of records in insertion order)
+by a hypothesis state machine that mixes writes, lazily built indexes, and transactions
+that succeed, fail, or nest.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import threading
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from vsee_sim.config import load_fixture
+from vsee_sim.core.errors import NotFound
+from vsee_sim.core.persistence import export_world, import_world
+from vsee_sim.core.store import Collection, World, Worlds
+
+FIXTURE = os.environ.get("VSEE_SIM_TEST_FIXTURE", "demo")
+
+
+class Boom(Exception):
+    pass
+
+
+def ids(records) -> list[str]:
+    return [r["id"] for r in records]
+
+
+def without_now(state: dict) -> dict:
+    """A world export without the clock's "now" (it moves between two reads in real mode)."""
+    state = copy.deepcopy(state)
+    state["clock"].pop("now", None)
+    return state
+
+
+# -- a tiny fixture, independent of the demo clinic --------------------------------
+SMALL = {
+    "default_account": "acme",
+    "accounts": [
+        {"code": "acme", "name": "Acme", "api_keys": [{"key": "k1", "secret": "s1"}],
+         "eligibility": [], "profile": {"fields": ["first_name"]}, "settings": {"a": 1},
+         "users": [{"id": "201", "code": "u201", "email": "Ann@Example.com", "type": 200},
+                   {"id": "202", "code": "u202", "email": "bob@example.com", "type": 400}],
+         "rooms": [{"id": "r1", "code": "abcde", "provider": "202"}],
+         "notes": [],
+         "tokens": [{"token": "t" * 32, "user_id": "201", "expiry": None}]},
+        {"code": "other", "name": "Other", "api_keys": [{"key": "k2"}],
+         "users": [{"id": "301", "code": "u301", "email": "x@example.com", "type": 200}]},
+    ],
+}
+
+
+def small_loader(calls: list | None = None):
+    def load(name: str) -> dict:
+        if calls is not None:
+            calls.append(name)
+        return copy.deepcopy(SMALL) if name == "small" else {"accounts": [{"code": name}]}
+    return load
+
+
+# ==================================================================================
+# Collection: plain unit tests
+# ==================================================================================
+def make() -> Collection:
+    c = Collection("users")
+    c.insert({"id": "1", "email": "Ann@Example.com", "status": "open", "n": 1})
+    c.insert({"id": "2", "email": "bob@example.com", "status": "open", "n": 2})
+    c.insert({"id": "3", "email": " ann@example.com ", "status": "closed", "n": 1})
+    return c
+
+
+def test_insert_get_len_contains():
+    c = make()
+    assert len(c) == 3
+    assert "1" in c and "9" not in c
+    assert c.get("2")["email"] == "bob@example.com"
+    assert c.get(2)["id"] == "2"  # keys are strings; a number finds its string
+    assert c.get(None) is None and c.get("9") is None
+    assert ids(c.all()) == ["1", "2", "3"]
+
+
+def test_insert_stores_a_copy():
+    c = Collection("x")
+    record = {"id": "1", "a": 1}
+    c.insert(record)
+    record["a"] = 2
+    assert c.get("1")["a"] == 1
+
+
+def test_insert_of_an_existing_key_replaces_it_in_place():
+    c = make()
+    c.find("status", "open")
+    c.insert({"id": "1", "email": "new@example.com", "status": "closed"})
+    assert len(c) == 3
+    assert ids(c.all()) == ["1", "2", "3"]
+    assert ids(c.find("status", "open")) == ["2"]
+    assert sorted(ids(c.find("status", "closed"))) == ["1", "3"]  # order: see the order test
+    assert c.find("email", "Ann@Example.com") == []
+
+
+def test_get_or_404():
+    c = make()
+    assert c.get_or_404("1")["id"] == "1"
+    with pytest.raises(NotFound, match="User 9 not found"):
+        c.get_or_404("9")
+    with pytest.raises(NotFound, match="Room 9 not found"):
+        c.get_or_404("9", "Room")
+
+
+def test_find_exact_and_folded():
+    c = make()
+    assert ids(c.find("email", "ann@example.com")) == []
+    assert ids(c.find("email", "Ann@Example.com")) == ["1"]
+    assert ids(c.find("email", "ANN@example.com", fold=True)) == ["1", "3"]
+    assert ids(c.find("email", "  ann@EXAMPLE.com", fold=True)) == ["1", "3"]
+    assert c.find_one("email", "ann@example.com", fold=True)["id"] == "1"
+    assert c.find_one("email", "nobody", fold=True) is None
+    assert c.count("email", "ann@example.com", fold=True) == 2
+    assert c.count("status", "open") == 2
+    assert c.count("status", "gone") == 0
+
+
+def test_find_on_missing_field_matches_none():
+    c = make()
+    c.insert({"id": "4"})
+    assert ids(c.find("nickname", None)) == ["1", "2", "3", "4"]
+    assert ids(c.find("email", None)) == ["4"]
+
+
+def test_find_non_strings_are_not_folded():
+    c = Collection("x")
+    c.insert({"id": "1", "v": 1})
+    c.insert({"id": "2", "v": "1"})
+    c.insert({"id": "3", "v": [1, 2]})
+    assert ids(c.find("v", 1, fold=True)) == ["1"]
+    assert ids(c.find("v", "1", fold=True)) == ["2"]
+    assert ids(c.find("v", [1, 2])) == ["3"]
+
+
+def test_update_moves_the_record_between_index_buckets():
+    c = make()
+    assert ids(c.find("status", "open")) == ["1", "2"]
+    assert ids(c.find("email", "ann@example.com", fold=True)) == ["1", "3"]
+    c.update("1", status="closed", email="zed@example.com")
+    assert ids(c.find("status", "open")) == ["2"]
+    assert sorted(ids(c.find("status", "closed"))) == ["1", "3"]  # order: see the order test
+    assert ids(c.find("email", "ann@example.com", fold=True)) == ["3"]
+    assert ids(c.find("email", "ZED@example.com", fold=True)) == ["1"]
+    assert c.get("1")["n"] == 1  # fields not named keep their value
+
+
+def test_update_stores_a_new_dict_and_leaves_the_old_one_alone():
+    c = make()
+    before = c.get("1")
+    c.update("1", status="closed")
+    assert before["status"] == "open"
+    assert c.get("1")["status"] == "closed"
+    assert c.get("1") is not before
+
+
+def test_update_of_a_missing_key_raises():
+    c = make()
+    with pytest.raises(KeyError):
+        c.update("9", status="x")
+
+
+def test_find_stays_in_insertion_order_after_updates():
+    """find() promises insertion order (like all()); an update keeps a record's place.
+
+    Today an index bucket is ordered by when a key entered it, so an update (of any
+    field, even one not indexed) moves the record to the end of every built index.
+    """
+    c = make()
+    assert ids(c.find("status", "open")) == ["1", "2"]
+    assert ids(c.find("status", "closed")) == ["3"]
+    c.update("1", n=5)
+    assert ids(c.all()) == ["1", "2", "3"]
+    assert ids(c.find("status", "open")) == ["1", "2"]
+    assert c.find_one("status", "open")["id"] == "1"
+    c.update("1", status="closed")
+    assert ids(c.find("status", "closed")) == ["1", "3"]
+
+
+def test_delete_unindexes_and_returns_the_old_record():
+    c = make()
+    c.find("status", "open")
+    c.find("email", "x", fold=True)
+    old = c.delete("1")
+    assert old["id"] == "1"
+    assert "1" not in c and len(c) == 2
+    assert ids(c.find("status", "open")) == ["2"]
+    assert ids(c.find("email", "ann@example.com", fold=True)) == ["3"]
+    assert c.delete("1") is None
+    assert c.delete("nope") is None
+
+
+def test_delete_then_insert_goes_to_the_end():
+    c = make()
+    c.find("n", 1)
+    c.delete("1")
+    c.insert({"id": "1", "n": 1})
+    assert ids(c.all()) == ["2", "3", "1"]
+    assert ids(c.find("n", 1)) == ["3", "1"]
+
+
+def test_index_built_after_writes_matches_index_maintained_through_them():
+    early, late = Collection("a"), Collection("b")
+    early.find("s", "x")
+    for c in (early, late):
+        for i in range(10):
+            c.insert({"id": str(i), "s": "x" if i % 2 else "y"})
+        c.update("3", s="y")
+        c.delete("5")
+        c.insert({"id": "5", "s": "x"})
+    for value in ("x", "y"):
+        assert sorted(ids(early.find("s", value))) == sorted(ids(late.find("s", value)))
+
+
+# ==================================================================================
+# Collection vs a plain list model: hypothesis state machine
+# ==================================================================================
+KEYS = st.sampled_from([f"k{i}" for i in range(6)])
+FIELDS = ("a", "b", "c")
+VALUES = st.one_of(
+    st.sampled_from(["x", "X", " x ", "y", "Y", "", "Ab"]),
+    st.integers(0, 2),
+    st.booleans(),
+    st.none(),
+    st.lists(st.integers(0, 1), max_size=2),
+)
+# Dict values are left out on purpose: the index flattens a dict to a tuple of pairs,
+# so {"p": 1} and [["p", 1]] share a bucket (a documented edge, not a hot path).
+FIELD_VALUES = st.dictionaries(st.sampled_from(FIELDS), VALUES, max_size=3)
+OP = st.one_of(
+    st.tuples(st.just("insert"), KEYS, FIELD_VALUES),
+    st.tuples(st.just("update"), KEYS, FIELD_VALUES),
+    st.tuples(st.just("delete"), KEYS, st.just({})),
+)
+OPS = st.lists(OP, max_size=6)
+
+
+def _matches(have, want, fold: bool) -> bool:
+    if fold and isinstance(have, str) and isinstance(want, str):
+        return have.strip().lower() == want.strip().lower()
+    if fold and isinstance(want, str):
+        return False  # a folded string query never matches a non-string
+    if isinstance(have, str) != isinstance(want, str):
+        return False
+    return have == want
+
+
+def model_apply(model: list[dict], op) -> None:
+    kind, key, fields = op
+    pos = next((i for i, r in enumerate(model) if r["id"] == key), None)
+    if kind == "insert":
+        record = {**fields, "id": key}
+        if pos is None:
+            model.append(record)
+        else:
+            model[pos] = record
+    elif kind == "update" and pos is not None:
+        model[pos] = {**model[pos], **fields}
+    elif kind == "delete" and pos is not None:
+        del model[pos]
+
+
+def coll_apply(coll: Collection, op) -> None:
+    kind, key, fields = op
+    if kind == "insert":
+        coll.insert({**fields, "id": key})
+    elif kind == "update":
+        if key in coll:
+            coll.update(key, **fields)
+    else:
+        coll.delete(key)
+
+
+class CollectionMachine(RuleBasedStateMachine):
+    """Collection == list model; writes go direct or through (nested) transactions."""
+
+    ORDERED = True
+
+    def __init__(self):
+        super().__init__()
+        self.world = World("m", {"accounts": [{"code": "acc"}]}, 1)
+        self.coll = self.world.accounts["acc"].collection("things")
+        self.model: list[dict] = []
+        self.queried: set[tuple[str, bool]] = set()
+
+    def _same(self, got: list[dict], want: list[dict]) -> None:
+        if self.ORDERED:
+            assert got == want
+        else:
+            key = lambda r: r["id"]  # noqa: E731
+            assert sorted(got, key=key) == sorted(want, key=key)
+
+    @rule(op=OP)
+    def write(self, op):
+        coll_apply(self.coll, op)
+        model_apply(self.model, op)
+
+    @rule(ops=OPS, inner=OPS, after=OPS, inner_fails=st.booleans(), outer_fails=st.booleans())
+    def transaction(self, ops, inner, after, inner_fails, outer_fails):
+        model = copy.deepcopy(self.model)
+        try:
+            with self.world.transaction():
+                for op in ops:
+                    coll_apply(self.coll, op)
+                    model_apply(model, op)
+                nested = copy.deepcopy(model)
+                try:
+                    with self.world.transaction():
+                        for op in inner:
+                            coll_apply(self.coll, op)
+                            model_apply(nested, op)
+                        if inner_fails:
+                            raise Boom
+                    model = nested
+                except Boom:
+                    pass
+                for op in after:
+                    coll_apply(self.coll, op)
+                    model_apply(model, op)
+                if outer_fails:
+                    raise Boom
+            self.model = model
+        except Boom:
+            pass
+        assert self.world.log.entries is None
+
+    @rule(field=st.sampled_from(FIELDS), value=VALUES, fold=st.booleans())
+    def find(self, field, value, fold):
+        self.queried.add((field, fold))
+        want = [r for r in self.model if _matches(r.get(field), value, fold)]
+        self._same(self.coll.find(field, value, fold=fold), want)
+        assert self.coll.count(field, value, fold=fold) == len(want)
+        one = self.coll.find_one(field, value, fold=fold)
+        if not want:
+            assert one is None
+        elif self.ORDERED:
+            assert one == want[0]
+        else:
+            assert one in want
+
+    @precondition(lambda self: self.model)
+    @rule(data=st.data())
+    def get(self, data):
+        record = data.draw(st.sampled_from(self.model))
+        assert self.coll.get(record["id"]) == record
+
+    @invariant()
+    def same_records(self):
+        assert len(self.coll) == len(self.model)
+        self._same(self.coll.all(), self.model)
+
+    @invariant()
+    def built_indexes_agree(self):
+        """Every index built so far answers like the model, for every stored value."""
+        for field, fold in self.queried:
+            for value in {repr(r.get(field)): r.get(field) for r in self.model}.values():
+                want = [r for r in self.model if _matches(r.get(field), value, fold)]
+                self._same(self.coll.find(field, value, fold=fold), want)
+
+
+class UnorderedCollectionMachine(CollectionMachine):
+    """The same, comparing result sets only: index contents, independent of order."""
+
+    ORDERED = False
+
+
+_machine_settings = settings(max_examples=60, stateful_step_count=25, deadline=None,
+                             suppress_health_check=[HealthCheck.too_slow])
+TestCollectionAgainstModel = CollectionMachine.TestCase
+TestCollectionAgainstModel.settings = _machine_settings
+TestCollectionIndexesAgainstModel = UnorderedCollectionMachine.TestCase
+TestCollectionIndexesAgainstModel.settings = _machine_settings
+
+
+# ==================================================================================
+# World.transaction
+# ==================================================================================
+@pytest.fixture()
+def small_world() -> World:
+    return World("w", small_loader()("small"), 7, "small")
+
+
+def _state(world: World) -> dict:
+    """The world's content, each collection sorted by key (record order has its own test)."""
+    state = without_now(world.to_dict())
+    for account in state["accounts"]:
+        for kind, value in account.items():
+            if isinstance(value, list) and value and all(isinstance(v, dict) and "id" in v for v in value):
+                account[kind] = sorted(value, key=lambda r: r["id"])
+    state["tokens"] = sorted(state["tokens"], key=lambda t: t["token"])
+    return state
+
+
+def test_a_failing_block_undoes_every_write(small_world):
+    w = small_world
+    acme = w.accounts["acme"]
+    before = _state(w)
+    acme.users.find("email", "ann@example.com", fold=True)  # build an index first
+    with pytest.raises(Boom), w.transaction():
+        acme.users.insert({"id": "203", "code": "u203", "email": "ann@EXAMPLE.com"})
+        acme.users.update("201", email="changed@example.com")
+        acme.users.update("201", first_name="Twice")
+        acme.users.delete("202")
+        acme.rooms.insert({"id": "r2", "code": "zzzzz"})
+        acme.collection("brand_new").insert({"id": "n1"})
+        w.accounts["other"].users.update("301", email="y@example.com")
+        w.tokens.insert({"token": "u" * 32, "user_id": "203", "account": "acme"})
+        w.tokens.delete("t" * 32)
+        raise Boom
+    after = _state(w)
+    after["accounts"][0].pop("brand_new", None)  # an empty collection may stay behind
+    assert after == before
+    assert ids(acme.users.find("email", "ann@example.com", fold=True)) == ["201"]
+    assert acme.users.find_one("email", "changed@example.com") is None
+    assert w.tokens.get("t" * 32) is not None
+    assert w.log.entries is None
+
+
+def test_a_failing_block_keeps_the_record_order(small_world):
+    """A rollback must put records back where they were, not at the end (all() and find())."""
+    users = small_world.accounts["acme"].users
+    users.insert({"id": "203", "code": "u203", "type": 200})
+    assert ids(users.find("type", 200)) == ["201", "203"]
+    with pytest.raises(Boom), small_world.transaction():
+        users.update("201", email="changed@example.com")
+        users.delete("202")
+        raise Boom
+    assert ids(users.all()) == ["201", "202", "203"]
+    assert ids(users.find("type", 200)) == ["201", "203"]
+
+
+def test_a_base_exception_rolls_back_too(small_world):
+    users = small_world.accounts["acme"].users
+    with pytest.raises(KeyboardInterrupt), small_world.transaction():
+        users.insert({"id": "299"})
+        raise KeyboardInterrupt
+    assert "299" not in users
+
+
+def test_a_succeeding_block_keeps_its_writes(small_world):
+    w = small_world
+    users = w.accounts["acme"].users
+    with w.transaction():
+        users.insert({"id": "203", "code": "u203"})
+        users.update("201", email="new@example.com")
+        users.delete("202")
+    assert ids(users.all()) == ["201", "203"]
+    assert users.find_one("email", "new@example.com")["id"] == "201"
+    assert w.log.entries is None
+
+
+def test_nested_inner_failure_caught_keeps_the_outer_writes(small_world):
+    w = small_world
+    users = w.accounts["acme"].users
+    with w.transaction():
+        users.insert({"id": "203"})
+        with pytest.raises(Boom), w.transaction():
+            users.insert({"id": "204"})
+            users.update("203", email="inner@example.com")
+            users.delete("201")
+            raise Boom
+        users.insert({"id": "205"})
+    assert sorted(ids(users.all())) == ["201", "202", "203", "205"]  # order: see the order test
+    assert "email" not in users.get("203")
+
+
+def test_nested_success_then_outer_failure_undoes_both(small_world):
+    w = small_world
+    before = _state(w)
+    users = w.accounts["acme"].users
+    with pytest.raises(Boom), w.transaction():
+        users.insert({"id": "203"})
+        with w.transaction():
+            users.insert({"id": "204"})
+            users.update("201", email="inner@example.com")
+        raise Boom
+    assert _state(w) == before
+
+
+def test_nested_failure_propagating_undoes_both(small_world):
+    w = small_world
+    before = _state(w)
+    users = w.accounts["acme"].users
+    with pytest.raises(Boom), w.transaction():
+        users.insert({"id": "203"})
+        with w.transaction():
+            users.insert({"id": "204"})
+            raise Boom
+    assert _state(w) == before
+
+
+def test_every_write_bumps_the_version_even_when_rolled_back(small_world):
+    w = small_world
+    v0 = w.log.versions.value
+    w.accounts["acme"].users.insert({"id": "203"})
+    assert w.log.versions.value == v0 + 1
+    with pytest.raises(Boom), w.transaction():
+        w.accounts["acme"].users.insert({"id": "204"})
+        raise Boom
+    assert w.log.versions.value > v0 + 1  # never goes back: a flush is at worst redundant
+
+
+def test_a_transaction_holds_the_world_lock(small_world):
+    w = small_world
+    seen = []
+    with w.transaction():
+        t = threading.Thread(target=lambda: seen.append(w.lock.acquire(timeout=0.05)))
+        t.start()
+        t.join()
+    assert seen == [False]
+
+
+# ==================================================================================
+# Worlds (namespaces)
+# ==================================================================================
+def test_worlds_get_creates_a_namespace_once():
+    calls: list = []
+    worlds = Worlds(small_loader(calls), "small", 7)
+    created = []
+    worlds.on_create.append(created.append)
+    a = worlds.get("a")
+    assert worlds.get("a") is a
+    assert calls == ["small"]
+    assert created == [a]
+    assert worlds.names() == ["a"]
+    assert worlds.peek("b") is None
+    assert a.name == "a" and a.fixture_name == "small" and a.seed == 7
+
+
+def test_worlds_get_from_many_threads_creates_one_world():
+    calls: list = []
+    worlds = Worlds(small_loader(calls), "small", 7)
+    barrier = threading.Barrier(8)
+    got = []
+
+    def hit():
+        barrier.wait()
+        got.append(worlds.get("shared"))
+
+    threads = [threading.Thread(target=hit) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len({id(w) for w in got}) == 1
+    assert calls == ["small"]
+
+
+def test_namespaces_do_not_share_records():
+    shared = copy.deepcopy(SMALL)
+    worlds = Worlds(lambda name: shared, "small", 7)  # the loader hands out one dict
+    a, b = worlds.get("a"), worlds.get("b")
+    a.accounts["acme"].users.insert({"id": "203", "code": "u203"})
+    a.accounts["acme"].users.update("201", email="a-only@example.com")
+    a.tokens.insert({"token": "a" * 32, "user_id": "203", "account": "acme"})
+    assert "203" not in b.accounts["acme"].users
+    assert b.accounts["acme"].users.get("201")["email"] == "Ann@Example.com"
+    assert b.tokens.get("a" * 32) is None
+    assert shared == SMALL  # the fixture itself is never written
+    assert worlds.get("c").accounts["acme"].users.get("201")["email"] == "Ann@Example.com"
+
+
+def test_namespaces_have_independent_reproducible_ids():
+    w1 = Worlds(small_loader(), "small", 7)
+    w2 = Worlds(small_loader(), "small", 7)
+    assert w1.get("a").ids.hex32() == w2.get("a").ids.hex32()
+    assert w1.get("a").ids.hex32() != w1.get("b").ids.hex32()
+
+
+def test_fixture_loading_keeps_ids_above_the_fixture():
+    world = World("a", small_loader()("small"), 7, "small")
+    assert int(world.ids.next_number("users")) > 202
+    assert world.default_account == "acme"
+    assert world.tokens.get("t" * 32)["account"] == "acme"
+    assert world.accounts["acme"].meta["api_keys"] == [{"key": "k1", "secret": "s1"}]
+    assert "api_keys" not in world.accounts["acme"].collections
+
+
+def test_reset_restores_the_fixture_state():
+    worlds = Worlds(small_loader(), "small", 7)
+    fresh = _state(World("a", small_loader()("small"), 7, "small"))
+    a = worlds.get("a")
+    a.accounts["acme"].users.insert({"id": "203"})
+    a.accounts["acme"].users.delete("201")
+    a.accounts["other"].collection("new_kind").insert({"id": "z"})
+    a.tokens.insert({"token": "z" * 32, "user_id": "203", "account": "acme"})
+    a.outbox.insert({"id": "m1"})
+    a.ids.hex32()
+    a.clock.freeze(at=5)
+    v = worlds.version
+    again = worlds.reset("a")
+    assert again is a
+    assert _state(a) == fresh | {"clock": {"mode": "real", "offset": 0.0, "frozen_at": None}}
+    assert a.accounts["acme"].users.find_one("code", "u201")["id"] == "201"
+    assert worlds.version > v
+
+
+def test_reset_to_another_fixture_and_back():
+    worlds = Worlds(small_loader(), "small", 7)
+    a = worlds.get("a")
+    worlds.reset("a", "tiny")
+    assert list(a.accounts) == ["tiny"] and a.fixture_name == "tiny"
+    worlds.reset("a")  # no name: the namespace's own fixture (now "tiny")
+    assert list(a.accounts) == ["tiny"]
+    worlds.reset("a", "small")
+    assert list(a.accounts) == ["acme", "other"]
+
+
+def test_reset_leaves_other_namespaces_alone():
+    worlds = Worlds(small_loader(), "small", 7)
+    a, b = worlds.get("a"), worlds.get("b")
+    a.accounts["acme"].users.insert({"id": "203"})
+    b.accounts["acme"].users.insert({"id": "203"})
+    worlds.reset("a")
+    assert "203" not in a.accounts["acme"].users
+    assert "203" in b.accounts["acme"].users
+
+
+def test_drop_forgets_a_namespace():
+    worlds = Worlds(small_loader(), "small", 7)
+    a = worlds.get("a")
+    a.accounts["acme"].users.insert({"id": "203"})
+    assert worlds.drop("a") is True
+    assert worlds.drop("a") is False
+    assert "203" not in worlds.get("a").accounts["acme"].users
+
+
+# ==================================================================================
+# Export: World.to_dict / load_dict, persistence.export_world / import_world
+# ==================================================================================
+def _busy_world(fixture: dict, name: str = "rt", fixture_name: str = "small") -> World:
+    world = World(name, fixture, 7, fixture_name)
+    code = world.default_account
+    db = world.accounts[code]
+    db.users.insert({"id": world.ids.next_number("users"), "code": world.ids.hex32(),
+                     "email": "New@Example.com", "tags": ["a", "b"], "nested": {"x": [1, {"y": None}]}})
+    first = db.users.all()[0]["id"]
+    db.users.update(first, first_name="Changed")
+    db.collection("visits").insert({"id": "v1", "status": 10})
+    db.collection("empty_kind")  # a collection with no records
+    world.tokens.insert({"token": world.ids.hex32(), "user_id": first, "account": code, "expiry": 123})
+    world.outbox.insert({"id": world.ids.uuid(), "to": "a@example.com", "code": "123456"})
+    world.clock.freeze(at=1_700_000_000.5)
+    return world
+
+
+@pytest.mark.parametrize("fixture_name", ["small", FIXTURE, "minimal"])
+def test_to_dict_load_dict_round_trip(fixture_name):
+    fixture = small_loader()("small") if fixture_name == "small" else load_fixture(fixture_name)
+    world = _busy_world(fixture, fixture_name=fixture_name)
+    exported = world.to_dict()
+    other = World("rt", {"accounts": [{"code": "junk", "users": [{"id": "1"}]}]}, 7, fixture_name)
+    other.load_dict(copy.deepcopy(exported))
+    assert other.to_dict() == exported  # frozen clock: "now" is stable too
+    # and the copy behaves the same: same next ids, same indexes
+    assert other.ids.hex32() == world.ids.hex32()
+    assert other.ids.next_number("users") == world.ids.next_number("users")
+    code = world.default_account
+    assert (ids(other.accounts[code].users.find("email", "new@example.com", fold=True))
+            == ids(world.accounts[code].users.find("email", "new@example.com", fold=True)))
+
+
+def test_load_dict_of_a_real_clock_world():
+    world = World("rt", small_loader()("small"), 7, "small")
+    world.accounts["acme"].users.insert({"id": "203"})
+    other = World("rt", {}, 7, "small")
+    other.load_dict(world.to_dict())
+    assert without_now(other.to_dict()) == without_now(world.to_dict())
+
+
+def test_to_dict_is_a_copy():
+    world = _busy_world(small_loader()("small"))
+    exported = world.to_dict()
+    exported["accounts"][0]["users"].clear()
+    exported["outbox"].clear()
+    exported["tokens"].clear()
+    assert world.accounts["acme"].users.all()
+    assert world.outbox.all() and world.tokens.all()
+
+
+@pytest.mark.parametrize("fixture_name", ["small", FIXTURE])
+def test_export_import_world_round_trip(fixture_name):
+    import json
+
+    fixture = small_loader()("small") if fixture_name == "small" else load_fixture(fixture_name)
+    world = _busy_world(fixture, fixture_name=fixture_name)
+    world.clock.real()
+    world.clock.advance(60)
+    document = export_world(world)
+    assert "_namespaces" in document  # a TinyDB JSON document: tables of numbered documents
+    document = json.loads(json.dumps(document))  # what travels over the wire or to a file
+    other = World("rt", {}, 7, fixture_name)
+    import_world(other, document)
+    assert without_now(other.to_dict()) == without_now(world.to_dict())
+    assert other.clock.mode == "offset" and other.clock.offset == 60
+
+
+def test_import_world_into_another_name_takes_the_only_namespace():
+    world = _busy_world(small_loader()("small"))
+    other = World("elsewhere", {}, 7, "small")
+    import_world(other, export_world(world))
+    state = without_now(other.to_dict())
+    assert state.pop("name") == "elsewhere"
+    want = without_now(world.to_dict())
+    want.pop("name")
+    assert state == want
+
+
+def test_import_world_of_an_empty_document_is_refused():
+    world = World("a", small_loader()("small"), 7, "small")
+    with pytest.raises(ValueError, match="no namespace"):
+        import_world(world, {})
