@@ -39,7 +39,7 @@ class SimState:
 def create_app(config: dict | None = None) -> SimFlask:
     settings = Settings.from_env(config)
     load_fixture(settings.fixture)  # fail fast on a bad fixture name
-    app = SimFlask("vsee_sim")
+    app = SimFlask("vsee_sim", static_folder=None)
     app.json.sort_keys = False
     app.config.update(
         MAX_CONTENT_LENGTH=settings.max_body_bytes,

@@ -198,7 +198,7 @@ class SimFlask(Flask):
         if request.routing_exception is not None or request.endpoint in (None, "static"):
             return super().dispatch_request()
         state = self.extensions.get("vsee_sim")
-        if state is None or request.endpoint.startswith(("api-docs", "portal_static")):
+        if state is None or request.endpoint.startswith(("api-docs", "sim-api-docs", "docs_ui")):
             return super().dispatch_request()
         world = state.worlds.get(current_namespace())
         g.vsee_world = world
