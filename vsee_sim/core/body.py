@@ -55,20 +55,24 @@ def _from_json(raw: bytes, strict: bool) -> dict[str, Any]:
 def _from_form(form: MultiDict, files: MultiDict) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for raw_key in form:
+        if not raw_key:  # a multipart part without a name carries nothing we can use
+            continue
         values = form.getlist(raw_key)
         key, values = _clean(raw_key, values)
         _assign(out, key, values)
     for key in files:
+        if not key:
+            continue
         items: list[FileStorage] = files.getlist(key)
         _assign(out, key, items)
-    return _listify(out)
+    return {key: _listify(value) for key, value in out.items()}  # the top level stays an object
 
 
 def _listify(value: Any) -> Any:
     """PHP turns ``a[0]=x&a[1]=y`` into a list; so do we."""
     if isinstance(value, dict):
         value = {k: _listify(v) for k, v in value.items()}
-        if value and all(k.isdigit() for k in value):
+        if value and all(k.isascii() and k.isdigit() for k in value):
             return [value[k] for k in sorted(value, key=int)]
     return value
 

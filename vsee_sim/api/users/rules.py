@@ -89,7 +89,7 @@ def clean_state(value: str, name: str = "state") -> str:
 
 
 def clean_timezone(value: str) -> str:
-    if value not in TIMEZONES:
+    if not isinstance(value, str) or value not in TIMEZONES:
         raise BadRequest.field("timezone", f"{value} is not in the documented timezone list.")
     return value
 
