@@ -83,6 +83,14 @@ class SimBlueprint(Blueprint):
         "body": "application/json",
     }
 
+    def arguments(self, schema, *, location="json", required=None, **kwargs):
+        """A body is required in the document only if the schema has a required field."""
+        # One schema instance per route: webargs would build (and deep-copy) one per request.
+        instance = schema() if isinstance(schema, type) else schema
+        if required is None:
+            required = location != "body" or any(f.required for f in instance.fields.values())
+        return super().arguments(instance, location=location, required=required, **kwargs)
+
     def _prepare_arguments_doc(self, doc, doc_info, *, api, spec, **kwargs):
         doc = super()._prepare_arguments_doc(doc, doc_info, api=api, spec=spec, **kwargs)
         # A body may be sent as JSON or as a form: say both.
@@ -175,18 +183,23 @@ def current_namespace() -> str:
 
 
 def external_base(api_base: str | None = None) -> str:
-    prefix = request.environ.get("vsee_sim.prefix", "")
-    base = api_base or request.environ.get("vsee_sim.api_base") or API_PREFIX
-    return request.host_url.rstrip("/") + prefix + base
+    """scheme://host + namespace prefix + API base path, as the client called us."""
+    environ = request.environ
+    prefix = environ.get("vsee_sim.prefix", "")
+    base = api_base or environ.get("vsee_sim.api_base") or API_PREFIX
+    # request.host_url would IRI-decode the whole URL on every call: build it directly.
+    return f"{request.scheme}://{request.host}{prefix}{base}"
 
 
 def current_ctx() -> Ctx:
     ctx = g.get("vsee_ctx")
     if ctx is None:
-        from flask import current_app
+        world = g.get("vsee_world")
+        if world is None:
+            from flask import current_app
 
-        ctx = resolve(current_app.extensions["vsee_sim"].worlds, namespace=current_namespace(),
-                      headers=request.headers, host=request.host, base_url=external_base())
+            world = current_app.extensions["vsee_sim"].worlds.get(current_namespace())
+        ctx = resolve(world, headers=request.headers, host=request.host, base_url=external_base)
         g.vsee_ctx = ctx
     return ctx
 

@@ -8,10 +8,11 @@ default account. A token or API key of another account than the one named is ref
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from vsee_sim.core.errors import BadRequest, Forbidden, NotFound, Unauthorized
-from vsee_sim.core.store import AccountDB, World, Worlds
+from vsee_sim.core.store import AccountDB, World
 
 NAMESPACE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _HOST_ACCOUNT = re.compile(r"^api-([A-Za-z0-9_-]+)\.")
@@ -26,8 +27,15 @@ class Ctx:
     db: AccountDB
     token: dict | None = None
     api_key: dict | None = None
-    base_url: str = "http://localhost"     # scheme://host + API base path, for URLs we hand out
+    base_url_source: Callable[[], str] | str = "http://localhost"
     extra: dict = field(default_factory=dict)
+
+    @property
+    def base_url(self) -> str:
+        """scheme://host + API base path, for URLs we hand out (computed when first needed)."""
+        if callable(self.base_url_source):
+            self.base_url_source = self.base_url_source()
+        return self.base_url_source
 
     @property
     def clock(self):
@@ -90,8 +98,7 @@ def api_key_record(world: World, key: str | None) -> tuple[str, dict] | None:
     return None
 
 
-def resolve(worlds: Worlds, *, namespace: str, headers, host: str, base_url: str) -> Ctx:
-    world = worlds.get(namespace)
+def resolve(world: World, *, headers, host: str, base_url: Callable[[], str] | str) -> Ctx:
     token = live_token(world, headers.get("X-ApiToken"))
     key_hit = api_key_record(world, headers.get("X-ApiKey"))
 
@@ -111,7 +118,7 @@ def resolve(worlds: Worlds, *, namespace: str, headers, host: str, base_url: str
     if token and token["account"] != code:
         token = None  # a token of another clinic is not valid here
     api_key = key_hit[1] if key_hit and key_hit[0] == code else None
-    ctx = Ctx(world=world, db=db, token=token, api_key=api_key, base_url=base_url)
+    ctx = Ctx(world=world, db=db, token=token, api_key=api_key, base_url_source=base_url)
     ctx.extra["raw_token"] = headers.get("X-ApiToken")
     ctx.extra["raw_api_key"] = headers.get("X-ApiKey")
     ctx.extra["raw_api_secret"] = headers.get("X-ApiSecret")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, fields, pre_dump, pre_load
+from marshmallow import EXCLUDE, Schema, fields, missing, pre_dump, pre_load
 
 
 class WireSchema(Schema):
@@ -31,13 +31,52 @@ class WireSchema(Schema):
 
 
 class OutSchema(Schema):
-    """Base of response schemas: every field may be null, as VSee's often are."""
+    """Base of response schemas: every field may be null, as VSee's often are.
+
+    Dumping a dict takes a direct path: for each declared field, the value is read
+    from the dict and given to the field's own ``_serialize``, exactly what
+    ``Field.serialize`` does minus its generic attribute lookup, which costs more
+    than the conversion itself (about half of a GET /me). Anything else (objects,
+    hooks, defaults) goes through marshmallow's usual path.
+    """
 
     class Meta:
         ordered = True
 
     def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
         field_obj.allow_none = True
+
+    def dump(self, obj: Any, *, many: bool | None = None):
+        plan = self.__dict__.get("_plan", _UNSET)
+        if plan is _UNSET:
+            plan = self._plan = self._direct_plan()
+        many = self.many if many is None else many
+        if plan is None or not (all(isinstance(o, dict) for o in obj) if many else isinstance(obj, dict)):
+            return super().dump(obj, many=many)
+        return [_dump_direct(plan, o) for o in obj] if many else _dump_direct(plan, obj)
+
+    def _direct_plan(self):
+        if any(self._hooks.get(kind) for kind in ("pre_dump", "post_dump")):
+            return None
+        plan = []
+        for name, field in self.dump_fields.items():
+            attribute = field.attribute or name
+            if field.dump_default is not missing or "." in attribute:
+                return None
+            plan.append((field.data_key or name, attribute, field._serialize))
+        return plan
+
+
+_UNSET = object()
+
+
+def _dump_direct(plan, obj: dict) -> dict:
+    out = {}
+    for key, attribute, serialize in plan:
+        value = obj.get(attribute, missing)
+        if value is not missing:
+            out[key] = serialize(value, attribute, obj)
+    return out
 
 
 class Anything(fields.Raw):

@@ -1,0 +1,34 @@
+"""The baseline for bench/run.py: a bare Flask app returning a small JSON dict.
+
+Served by gunicorn with the same settings as ``vsee-sim serve`` (1 worker, gthread,
+8 threads, no access log), so the ratio vsee-sim/baseline measures what the simulator
+adds on top of Flask + gunicorn: routing through flask-smorest, tenancy, auth, the
+store, marshmallow serialisation.
+
+    gunicorn --workers 1 --worker-class gthread --threads 8 --chdir bench baseline_app:app
+"""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, request
+
+app = Flask(__name__)
+
+_USER = {"id": "201", "code": "54bdf165f02c4a0fbaac2603ac1f0144", "type": 200,
+         "first_name": "Lemuel", "last_name": "Eveline", "active": True}
+
+
+@app.get("/_sim/health")
+def health():
+    return jsonify({"data": {"status": "ok"}})
+
+
+@app.get("/api_v3/me.json")
+def me():
+    return jsonify({"data": _USER})
+
+
+@app.post("/api_v3/users/sso.json")
+def sso():
+    request.form  # read the body, as any form endpoint must  # noqa: B018
+    return jsonify({"data": _USER})
