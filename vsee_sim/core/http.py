@@ -30,7 +30,7 @@ log = logging.getLogger("vsee_sim")
 API_PREFIX = "/api_v3"
 _NS = re.compile(r"^/ns/([^/]+)(/.*)?$")
 _API = re.compile(r"^(/vc/(?:next|stable)|/cc/[^/]+)?/api_v3(/.*)?$")
-BASE_PATHS = ("/api_v3", "/vc/next/api_v3", "/vc/stable/api_v3")
+BASE_PATHS = ("/api_v3", "/vc/next/api_v3", "/vc/stable/api_v3", "/cc/<clinic>/api_v3")
 
 
 class BasePaths:

@@ -118,9 +118,10 @@ def sso(ctx: Ctx, args: dict, extra_fields: str | None) -> dict:
     return out
 
 
-def _create_user(ctx: Ctx, kind: int, code: str, profile: dict, args: dict) -> dict:
+def _create_user(ctx: Ctx, kind: int, code: str, profile: dict, args: dict, *,
+                 require_names: bool = True) -> dict:
     missing = [f for f in ("first_name", "last_name") if not profile.get(f)]
-    if missing:
+    if missing and require_names:
         raise BadRequest.missing(*missing)
     if code and ctx.db.users.find_one("code", code):
         raise BadRequest.field("code", "is already taken.")
@@ -151,7 +152,8 @@ def login(ctx: Ctx, args: dict) -> dict:
         missing = [f for f in ("username", "password") if not args.get(f)]
         if missing:
             raise BadRequest.missing(*missing)
-        user = ctx.db.users.find_one("username", args["username"].strip())
+        # MySQL's default collation compares usernames without case; so do we.
+        user = ctx.db.users.find_one("username", args["username"], fold=True)
         if user is None or not user.get("password") or user["password"] != args["password"]:
             raise Unauthorized("Invalid username or password.")
         if not user.get("active", True):
@@ -239,9 +241,8 @@ def activate(ctx: Ctx, args: dict) -> bool:
         raise BadRequest.field("email", "this user is already active: log in with username and password.")
     code = ctx.ids.digits(6)
     if user is None:
-        user = _create_user(ctx, rules.PATIENT, ctx.ids.hex32(),
-                            {"first_name": given.get("first_name") or email.split("@")[0],
-                             "last_name": given.get("last_name") or "", **given, "email": email}, {})
+        user = _create_user(ctx, rules.PATIENT, ctx.ids.hex32(), {**given, "email": email}, {},
+                            require_names=False)
         user = ctx.db.users.update(user["id"], username=email, active=False, email_token=code)
     else:
         user = ctx.db.users.update(user["id"], email_token=code, modified=ctx.now)
