@@ -7,57 +7,16 @@ succeed, fail or nest; the model is a list of records in insertion order.
 from __future__ import annotations
 
 import copy
-import os
 
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from store_helpers import FIXTURE, SMALL, Boom, ids, small_loader, without_now  # noqa: F401
 
+from vsee_sim.core.collection import Collection
 from vsee_sim.core.errors import NotFound
-from vsee_sim.core.store import Collection, World
-
-FIXTURE = os.environ.get("VSEE_SIM_TEST_FIXTURE", "demo")
-
-
-class Boom(Exception):
-    pass
-
-
-def ids(records) -> list[str]:
-    return [r["id"] for r in records]
-
-
-def without_now(state: dict) -> dict:
-    """A world export without the clock's "now" (it moves between two reads in real mode)."""
-    state = copy.deepcopy(state)
-    state["clock"].pop("now", None)
-    return state
-
-
-# -- a tiny fixture, independent of the demo clinic --------------------------------
-SMALL = {
-    "default_account": "acme",
-    "accounts": [
-        {"code": "acme", "name": "Acme", "api_keys": [{"key": "k1", "secret": "s1"}],
-         "eligibility": [], "profile": {"fields": ["first_name"]}, "settings": {"a": 1},
-         "users": [{"id": "201", "code": "u201", "email": "Ann@Example.com", "type": 200},
-                   {"id": "202", "code": "u202", "email": "bob@example.com", "type": 400}],
-         "rooms": [{"id": "r1", "code": "abcde", "provider": "202"}],
-         "notes": [],
-         "tokens": [{"token": "t" * 32, "user_id": "201", "expiry": None}]},
-        {"code": "other", "name": "Other", "api_keys": [{"key": "k2"}],
-         "users": [{"id": "301", "code": "u301", "email": "x@example.com", "type": 200}]},
-    ],
-}
-
-
-def small_loader(calls: list | None = None):
-    def load(name: str) -> dict:
-        if calls is not None:
-            calls.append(name)
-        return copy.deepcopy(SMALL) if name == "small" else {"accounts": [{"code": name}]}
-    return load
+from vsee_sim.core.store import World
 
 
 # ==================================================================================
