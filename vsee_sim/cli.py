@@ -12,6 +12,7 @@ import os
 import click
 from flask.cli import FlaskGroup
 
+from vsee_sim import __version__
 from vsee_sim.core.http import BASE_PATHS
 
 
@@ -21,9 +22,15 @@ def _create_app():
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False)
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False,
+             load_dotenv=False, set_debug_flag=False)
+@click.version_option(__version__, prog_name="vsee-sim")
 def main() -> None:
     """vsee-sim: a faithful, stateful simulator of the VSee Clinic API (api_v3)."""
+
+
+# The app is ours: Flask's --app, --env-file and --debug options would only confuse.
+main.params = [p for p in main.params if p.name not in ("app", "env_file", "debug")]
 
 
 @main.command("serve")
