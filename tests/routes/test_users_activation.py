@@ -26,3 +26,11 @@ def test_activation_with_only_an_email_works_where_no_file_is_configured(client,
     assert login.status_code == 200
     user = login.get_json()["data"]["user"]
     assert user["active"] is False and user["email"] == "new.person@example.com"
+
+
+def test_fields_vsee_works_in_the_body_too(client):
+    r = client.post("/api_v3/users/sso.json", headers={"X-ApiKey": "vclinic_api_key"},
+                    data={"first_name": "A", "last_name": "B", "code": "body-fields", "type": "200",
+                          "fields": "vsee"})
+    vsee = r.get_json()["data"]["vsee"]
+    assert vsee["id"] == r.get_json()["data"]["vseeid"] and len(vsee["token"]) == 32
