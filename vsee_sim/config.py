@@ -66,6 +66,12 @@ def _read(path: str, mtime: float) -> str:
 
 
 def load_fixture(name: str) -> dict:
-    """The fixture's data; parsed anew per call so every namespace gets its own copy."""
+    """The fixture's data; parsed anew per call so every namespace gets its own copy.
+
+    OSError if there is no such fixture, ValueError if it is not JSON.
+    """
     path = fixture_path(name)
-    return json.loads(_read(str(path), path.stat().st_mtime))
+    try:
+        return json.loads(_read(str(path), path.stat().st_mtime))
+    except ValueError as exc:
+        raise ValueError(f"{path} is not JSON: {exc}") from None

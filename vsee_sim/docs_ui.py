@@ -29,8 +29,10 @@ window.ui = SwaggerUIBundle({{
 @bp.get("/docs/")
 def index():
     from flask import request
+    from markupsafe import escape
 
-    return Response(_PAGE.format(base=request.environ.get("vsee_sim.prefix", "")), mimetype="text/html")
+    return Response(_PAGE.format(base=escape(request.environ.get("vsee_sim.prefix", ""))),
+                    mimetype="text/html")
 
 
 @bp.get("/docs/static/<path:filename>")

@@ -188,8 +188,12 @@ def test_login_is_per_clinic(client, two_clinics):
     assert current(client, **{"X-ApiToken": data["token"]}) == "other"
 
 
-def test_logout_does_not_cross_clinics(client, two_clinics):
-    ok(client.post("/api_v3/users/logout", json={"tokens": [OTHER_TOKEN]}))          # lands in vclinic
+def test_logout_does_not_cross_a_named_clinic(client, two_clinics):
+    ok(client.post("/api_v3/users/logout", json={"tokens": [OTHER_TOKEN]}, headers={"X-AccountCode": "vclinic"}))
     assert ok(client.get("/api_v3/me", headers={"X-ApiToken": OTHER_TOKEN}))["id"] == "9001"
-    ok(client.post("/api_v3/users/logout", json={"tokens": [OTHER_TOKEN]}, headers={"X-AccountCode": "other"}))
+
+
+def test_logout_without_a_named_clinic_acts_in_the_token_s_clinic(client, two_clinics):
+    """DESIGN decision 5: no X-AccountCode, no api-<code>. host: the token's account."""
+    ok(client.post("/api_v3/users/logout", json={"tokens": [OTHER_TOKEN]}))
     error(client.get("/api_v3/me", headers={"X-ApiToken": OTHER_TOKEN}), 401)

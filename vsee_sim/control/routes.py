@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, g
 
 from vsee_sim.control import schemas, service
-from vsee_sim.core.errors import BadRequest, Unauthorized
+from vsee_sim.core.errors import Unauthorized
 from vsee_sim.core.http import SimBlueprint
 from vsee_sim.core.wire import TRUE_ENVELOPE, envelope
 
@@ -37,11 +37,8 @@ def health():
 @blp.arguments(schemas.ResetIn, location="body")
 @blp.response(200, envelope(schemas.ResetOut))
 def reset(args):
-    """Put the namespace back to its fixture (or load another fixture)."""
-    try:
-        return service.reset(_state().worlds, g.vsee_world, args.get("fixture"))
-    except FileNotFoundError as exc:
-        raise BadRequest.field("fixture", str(exc)) from None
+    """Put the namespace back to its fixture (or load another fixture, by name)."""
+    return service.reset(_state().worlds, g.vsee_world, args.get("fixture"))
 
 
 @blp.route("/outbox", methods=["GET"])

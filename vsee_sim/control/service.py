@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from vsee_sim import __version__
+from vsee_sim.core.errors import BadRequest
 from vsee_sim.core.store import World, Worlds
+
+FIXTURE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 def health(worlds: Worlds, world: World, persisted_version: int | None) -> dict:
@@ -16,7 +21,14 @@ def health(worlds: Worlds, world: World, persisted_version: int | None) -> dict:
 
 
 def reset(worlds: Worlds, world: World, fixture: str | None) -> dict:
-    world = worlds.reset(world.name, fixture or None)
+    """Back to the namespace's fixture, or to another fixture named (never a path:
+    the control plane must not read arbitrary files of the server's disk)."""
+    if fixture and not FIXTURE_NAME.match(fixture):
+        raise BadRequest.field("fixture", "give a fixture name such as demo or minimal, not a path.")
+    try:
+        world = worlds.reset(world.name, fixture or None)
+    except (OSError, ValueError) as exc:
+        raise BadRequest.field("fixture", f"cannot load it: {exc}") from None
     return {"namespace": world.name, "fixture": world.fixture_name, "accounts": list(world.accounts)}
 
 

@@ -14,9 +14,10 @@ from typing import Any
 
 from werkzeug.datastructures import FileStorage, MultiDict
 
-from vsee_sim.core.errors import BadRequest
+from vsee_sim.core.errors import BadRequest, PayloadTooLarge
 
 _PHP_KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])+)$")
+MAX_DEPTH = 64  # PHP's max_input_nesting_level
 _TYPO_QUOTES = "\u201c\u201d\u2018\u2019"
 
 
@@ -26,6 +27,10 @@ def read_body(request) -> dict[str, Any]:
     if mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         return _from_form(request.form, request.files)
     raw = request.get_data(cache=True)
+    limit = request.max_content_length
+    if request.content_length is None and limit is not None and len(raw) >= limit:
+        # A chunked body is cut at the limit by werkzeug, silently: refuse it instead.
+        raise PayloadTooLarge(f"Request body is too large (the limit is {limit} bytes).")
     if not raw or not raw.strip():
         return {}
     if mimetype.endswith("json") or raw.lstrip()[:1] in (b"{", b"["):
@@ -40,6 +45,9 @@ def read_body(request) -> dict[str, Any]:
 def _from_json(raw: bytes, strict: bool) -> dict[str, Any]:
     try:
         data = json.loads(raw)
+        _check_depth(data)
+    except RecursionError:
+        raise _too_deep() from None
     except (ValueError, UnicodeDecodeError) as exc:
         if not strict:
             text = raw.decode("utf-8", errors="replace")
@@ -99,6 +107,8 @@ def _assign(out: dict[str, Any], key: str, values: list[Any]) -> None:
         path = key.split(".")
     else:
         path = [key]
+    if len(path) > MAX_DEPTH:
+        raise _too_deep()
     target = out
     for part in path[:-1]:
         nxt = target.get(part) if isinstance(target, dict) else None
@@ -114,6 +124,24 @@ def _assign(out: dict[str, Any], key: str, values: list[Any]) -> None:
         container[parent_key] = (existing if isinstance(existing, list) else []) + list(values)
         return
     target[last] = values[0] if len(values) == 1 else list(values)
+
+
+def _too_deep() -> BadRequest:
+    return BadRequest(f"The body is nested more than {MAX_DEPTH} levels deep.",
+                      errors={"body": ["Too deeply nested."]})
+
+
+def _check_depth(data: Any) -> None:
+    """Refuse JSON nested deeper than PHP would accept (iteratively: no recursion limit)."""
+    stack = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise _too_deep()
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
 
 
 def _walk(out: dict, path: list[str]) -> dict:

@@ -44,10 +44,6 @@ class Unauthorized(ApiError):
     default_message = "Invalid or expired token."
 
 
-class PaymentRequired(ApiError):
-    status = 402
-    default_message = "Your card was declined."
-
 
 class Forbidden(ApiError):
     status = 403
@@ -59,32 +55,8 @@ class NotFound(ApiError):
     default_message = "Sorry, this page is not available."
 
 
-class MethodNotAllowed(ApiError):
-    status = 405
-    default_message = "Method not allowed."
-
-
-class Conflict(ApiError):
-    status = 409
-    default_message = "Conflict."
 
 
 class PayloadTooLarge(ApiError):
     status = 413
     default_message = "Request body is too large."
-
-
-class TooManyRequests(ApiError):
-    status = 429
-    default_message = "Too many requests."
-
-
-def error_for_status(status: int, message: str | None = None) -> ApiError:
-    """An ApiError of any status (fault injection, werkzeug errors)."""
-    for cls in (BadRequest, Unauthorized, PaymentRequired, Forbidden, NotFound, MethodNotAllowed,
-                Conflict, PayloadTooLarge, TooManyRequests):
-        if cls.status == status:
-            return cls(message)
-    err = ApiError(message or f"Error {status}.")
-    err.status = status
-    return err

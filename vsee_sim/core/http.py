@@ -23,12 +23,13 @@ from werkzeug.exceptions import HTTPException
 
 from vsee_sim.core.body import read_body
 from vsee_sim.core.errors import ApiError, BadRequest
-from vsee_sim.core.tenancy import Ctx, check_api_key, namespace_name, resolve
+from vsee_sim.core.tenancy import NAMESPACE_RE, Ctx, check_api_key, namespace_name, resolve
 
 log = logging.getLogger("vsee_sim")
 
 API_PREFIX = "/api_v3"
 _NS = re.compile(r"^/ns/([^/]+)(/.*)?$")
+_SLASHES = re.compile(r"/{2,}")
 _API = re.compile(r"^(/vc/(?:next|stable)|/cc/[^/]+)?/api_v3(/.*)?$")
 BASE_PATHS = ("/api_v3", "/vc/next/api_v3", "/vc/stable/api_v3", "/cc/<clinic>/api_v3")
 
@@ -40,9 +41,12 @@ class BasePaths:
         self.app = app
 
     def __call__(self, environ, start_response):
-        path = environ.get("PATH_INFO", "") or "/"
+        # Clients join a base ending in "/" with paths starting with "/": "//me" means "/me".
+        path = _SLASHES.sub("/", environ.get("PATH_INFO", "") or "/")
+        if len(path) > 1 and path.endswith("/"):
+            path = path.rstrip("/")
         match = _NS.match(path)
-        if match:
+        if match and NAMESPACE_RE.match(match.group(1)):
             environ["vsee_sim.namespace"] = match.group(1)
             environ["vsee_sim.prefix"] = f"/ns/{match.group(1)}"
             path = match.group(2) or "/"
@@ -68,12 +72,6 @@ parser = SimParser()
 @parser.location_loader("body")
 def _load_body(req, schema):
     return read_body(req)
-
-
-@parser.location_loader("values")
-def _load_values(req, schema):
-    """Query string and body together (GETs that clients send with a form body)."""
-    return {**req.args.to_dict(), **read_body(req)}
 
 
 class SimBlueprint(Blueprint):

@@ -25,7 +25,7 @@ from typing import Any
 from tinydb import TinyDB
 from tinydb.storages import MemoryStorage, Storage
 
-from vsee_sim.core.store import World, Worlds
+from vsee_sim.core.store import World, Worlds, is_collection
 
 NAMESPACES = "_namespaces"
 
@@ -76,8 +76,7 @@ def world_tables(world: World) -> dict[str, list[dict]]:
     for account in state.pop("accounts"):
         meta = {}
         for key, value in account.items():
-            if isinstance(value, list) and all(isinstance(v, dict) for v in value) and key not in (
-                    "api_keys", "eligibility"):
+            if is_collection(key, value):
                 tables[f"{ns}/{account['code']}/{key}"] = value
             else:
                 meta[key] = value

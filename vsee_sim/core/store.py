@@ -65,7 +65,11 @@ class World:
 
     # -- loading ---------------------------------------------------------
     def load_fixture(self, fixture: dict) -> None:
-        """Load a freshly parsed fixture (its nested values are shared, not copied)."""
+        """Load a freshly parsed fixture (its nested values are shared, not copied).
+
+        The fixture is checked first (ValueError), so a bad one changes nothing.
+        """
+        validate_fixture(fixture)
         self.accounts.clear()
         self.tokens = Collection("tokens", "token", self.log)
         self.outbox = Collection("outbox", "id", self.log)
@@ -78,10 +82,10 @@ class World:
 
     def _load_account(self, data: dict) -> None:
         code = data["code"]
-        meta = {k: v for k, v in data.items() if not _is_collection(k, v)}
+        meta = {k: v for k, v in data.items() if not is_collection(k, v)}
         db = self.accounts[code] = AccountDB(code, meta, self.log)
         for kind, records in data.items():
-            if not _is_collection(kind, records):
+            if not is_collection(kind, records):
                 continue
             if kind == "tokens":
                 for token in records:
@@ -150,9 +154,34 @@ class World:
             self.touch()
 
 
-def _is_collection(key: str, value: Any) -> bool:
+def is_collection(key: str, value: Any) -> bool:
+    """Is this key of an account (in a fixture or an export) a collection of records?"""
     return (key not in ACCOUNT_META_LISTS and isinstance(value, list)
-            and all(isinstance(v, dict) for v in value) and key not in ("profile",))
+            and all(isinstance(v, dict) for v in value))
+
+
+def validate_fixture(fixture: Any) -> None:
+    """ValueError saying what is wrong, if this is not a loadable fixture."""
+    if not isinstance(fixture, dict) or not isinstance(fixture.get("accounts", []), list):
+        raise ValueError("a fixture is an object with an 'accounts' list")
+    codes = set()
+    for i, account in enumerate(fixture.get("accounts", [])):
+        code = account.get("code") if isinstance(account, dict) else None
+        if not isinstance(code, str) or not code:
+            raise ValueError(f"account {i} has no 'code'")
+        if code in codes:
+            raise ValueError(f"account {code} appears twice")
+        codes.add(code)
+        for kind, records in account.items():
+            if is_collection(kind, records):
+                key = "token" if kind == "tokens" else "id"
+                if kind == "tokens" and any(not isinstance(r.get("token"), str) for r in records):
+                    raise ValueError(f"account {code}: every token needs a 'token' string")
+                if any(key in r and not isinstance(r[key], (str, int)) for r in records):
+                    raise ValueError(f"account {code}: {kind} ids must be strings or numbers")
+    default = fixture.get("default_account")
+    if default and default not in codes:
+        raise ValueError(f"default_account {default} is not one of the accounts")
 
 
 class Worlds:
@@ -165,7 +194,6 @@ class Worlds:
         self._worlds: dict[str, World] = {}
         self._lock = threading.Lock()
         self.versions = Versions()
-        self.on_create: list[Callable[[World], None]] = []
 
     def get(self, name: str) -> World:
         world = self._worlds.get(name)
@@ -176,12 +204,8 @@ class Worlds:
                     world = World(name, self._load(self.fixture_name), self.seed, self.fixture_name,
                                   self.versions)
                     self._worlds[name] = world
-                    for hook in self.on_create:
-                        hook(world)
+                    self.versions.bump()
         return world
-
-    def peek(self, name: str) -> World | None:
-        return self._worlds.get(name)
 
     def names(self) -> list[str]:
         return list(self._worlds)
@@ -202,6 +226,7 @@ class Worlds:
         with world.lock:
             fixture_name = fixture_name or world.fixture_name
             fixture = self._load(fixture_name)
+            validate_fixture(fixture)  # before anything changes
             world.clock = Clock()
             world.ids = Ids(namespace_seed(self.seed, name))
             world.seed = self.seed

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from vsee_sim.core.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from vsee_sim.core.store import AccountDB, World
+from vsee_sim.core.tokens import token_is_live
 
 NAMESPACE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _HOST_ACCOUNT = re.compile(r"^api-([A-Za-z0-9_-]+)\.")
@@ -61,6 +62,17 @@ class Ctx:
             raise Unauthorized("A valid X-ApiToken header is required.")
         return user
 
+    def for_account_of(self, token: dict) -> Ctx:
+        """The context to act on a token sent in the body (refresh, logout).
+
+        When the request named no account (header or host), the token's own account is
+        the one meant (DESIGN decision 5); a named account is kept.
+        """
+        if token["account"] == self.db.code or self.extra.get("account_named"):
+            return self
+        db = self.world.account(token["account"])
+        return self if db is None else replace(self, db=db, token=None, api_key=None)
+
     def user_id(self, given: str | None) -> str:
         """``-`` (or nothing) means the current user (VSee's convention for ``:id``)."""
         if given in (None, "", "-"):
@@ -76,16 +88,9 @@ def namespace_name(header: str | None, prefix: str | None) -> str:
 
 
 def live_token(world: World, value: str | None) -> dict | None:
-    """The token record if it exists and has not expired on the namespace clock."""
-    if not value:
-        return None
-    token = world.tokens.get(value.strip())
-    if token is None or token.get("kind", "access") != "access":
-        return None
-    expiry = token.get("expiry")
-    if expiry is not None and expiry <= world.clock.now():
-        return None
-    return token
+    """The access token record if it exists and has not expired on the namespace clock."""
+    token = world.tokens.get(value.strip()) if value else None
+    return token if token_is_live(token, world.clock.now(), "access") else None
 
 
 def api_key_record(world: World, key: str | None) -> tuple[str, dict] | None:
@@ -107,6 +112,7 @@ def resolve(world: World, *, headers, host: str, base_url: Callable[[], str] | s
         match = _HOST_ACCOUNT.match(host or "")
         if match and match.group(1) in world.accounts:
             code = match.group(1)
+    named = bool(code)
     if not code and token:
         code = token["account"]
     if not code and key_hit:
@@ -123,6 +129,7 @@ def resolve(world: World, *, headers, host: str, base_url: Callable[[], str] | s
     ctx.extra["raw_api_key"] = headers.get("X-ApiKey")
     ctx.extra["raw_api_secret"] = headers.get("X-ApiSecret")
     ctx.extra["key_account"] = key_hit[0] if key_hit else None
+    ctx.extra["account_named"] = named
     return ctx
 
 

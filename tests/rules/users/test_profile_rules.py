@@ -111,7 +111,10 @@ def test_lat_and_long_make_gps():
     assert clean_profile({"lat": 1.5, "long": "2"}, TODAY) == {"gps": {"lat": 1.5, "long": 2.0}}
     with pytest.raises(BadRequest) as err:
         clean_profile({"lat": 100, "long": 0}, TODAY)
-    assert "gps" in err.value.errors
+    assert set(err.value.errors) == {"lat", "long"}
+    with pytest.raises(BadRequest) as err:
+        clean_profile({"lat": 10}, TODAY)
+    assert err.value.errors == {"lat": ["send lat and long together."]}
 
 
 # -- properties ----------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import INCLUDE, fields
+from marshmallow import fields
 
 from vsee_sim.core.wire import OutSchema
 
@@ -13,11 +13,11 @@ class AccountBriefOut(OutSchema):
 
 
 class AccountOut(OutSchema):
-    """The account object: its documented keys, plus whatever else the clinic configured."""
+    """The account object: its documented keys, plus whatever else the clinic configured.
 
-    class Meta:
-        unknown = INCLUDE
-        ordered = True
+    A clinic's account object is open-ended (intake steps, signup schema, portal texts):
+    keys not declared here are passed through as stored, after the declared ones.
+    """
 
     id = fields.String()
     code = fields.String()
@@ -28,3 +28,12 @@ class AccountOut(OutSchema):
     states = fields.Dict()
     files = fields.List(fields.Dict())
     waiting_room = fields.Dict()
+
+    def dump(self, obj, *, many=None):
+        many = self.many if many is None else many
+        if many:
+            return [self.dump(o, many=False) for o in obj]
+        out = super().dump(obj, many=False)
+        if isinstance(obj, dict):
+            out.update({k: v for k, v in obj.items() if k not in out and not k.startswith("_")})
+        return out

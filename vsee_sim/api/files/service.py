@@ -21,16 +21,6 @@ def auth_code(ctx: Ctx, file_id: str, time: int) -> str:
     return hmac.new(_secret(ctx), f"{file_id}:{time}".encode(), hashlib.sha1).hexdigest()
 
 
-def check_auth_code(ctx: Ctx, file_id: str, code: str | None, time: str | int | None) -> bool:
-    if not code or time in (None, ""):
-        return False
-    try:
-        stamp = int(time)
-    except (TypeError, ValueError):
-        return False
-    return hmac.compare_digest(auth_code(ctx, file_id, stamp), str(code))
-
-
 def signed_url(ctx: Ctx, file_id: str, size: str | None = None) -> str:
     now = ctx.now
     url = f"{ctx.base_url}/files/{file_id}?auth_code={auth_code(ctx, file_id, now)}&time={now}"

@@ -20,7 +20,7 @@ def sso(args, extra_fields=None):
     Creates the user on the first call for a ``code`` and maps to it afterwards.
     ``?fields=vsee`` adds ``data.vsee``.
     """
-    return service.sso(current_ctx(), args, extra_fields or args.get("extra_fields"))
+    return service.sso(current_ctx(), args, extra_fields)
 
 
 @blp.route("/users/login", methods=["POST"])

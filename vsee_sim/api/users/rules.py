@@ -10,6 +10,7 @@ import re
 from datetime import date
 
 from vsee_sim.core.errors import BadRequest
+from vsee_sim.core.tokens import token_is_live  # noqa: F401 - the users area's token rule
 
 PATIENT, PROVIDER, GUEST, ADMIN, API_USER = 200, 400, 600, 100, 160
 SSO_TYPES = {PATIENT: "patient", PROVIDER: "provider", GUEST: "guest"}
@@ -149,13 +150,13 @@ def clean_ssn4(value) -> str:
 
 
 def clean_gps(value) -> dict:
-    if not isinstance(value, dict) or "lat" not in value or "long" not in value:
-        raise BadRequest.field("gps", "send an object with lat and long.")
+    if not isinstance(value, dict) or value.get("lat") is None or value.get("long") is None:
+        raise BadRequest.field("gps", "send lat and long together.")
     try:
         lat, lng = float(value["lat"]), float(value["long"])
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise BadRequest.field("gps", "lat and long must be numbers.") from None
-    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):  # also refuses nan
         raise BadRequest.field("gps", "lat must be within ±90 and long within ±180.")
     return {"lat": lat, "long": lng}
 
@@ -198,8 +199,13 @@ def clean_profile(args: dict, today: date) -> dict:
             out[name] = cleaner(value, today)
         except BadRequest as err:  # collect them all: one round trip tells every field to fix
             errors.update(err.errors or {})
-    if "lat" in args and "long" in args and "gps" not in out:
-        out["gps"] = clean_gps({"lat": args["lat"], "long": args["long"]})
+    sent = [f for f in ("lat", "long") if args.get(f) is not None]
+    if sent and "gps" not in out and "gps" not in errors:
+        try:
+            out["gps"] = clean_gps({"lat": args.get("lat"), "long": args.get("long")})
+        except BadRequest as err:  # named after what the caller sent
+            for name in sent:
+                errors[name] = (err.errors or {}).get("gps", [err.message])
     if errors:
         raise BadRequest("Invalid " + "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()),
                          errors=errors)
@@ -236,20 +242,6 @@ def token_expiries(now: int) -> tuple[int, int]:
     return now + ACCESS_TTL, now + REFRESH_TTL
 
 
-def token_is_live(token: dict | None, now: float, kind: str = "access") -> bool:
-    """A token is live if it exists, is of the kind asked and has not expired.
-
-    Fixture tokens of the documentation have no expiry; some of them are documented
-    both as access and refresh tokens (``also_refresh``).
-    """
-    if token is None:
-        return False
-    if token.get("kind", "access") != kind and not (kind == "refresh" and token.get("also_refresh")):
-        return False
-    expiry = token.get("expiry")
-    return expiry is None or now < expiry
-
-
 def clean_heartbeat(value) -> int:
     if value is None:
         return DEFAULT_HEARTBEAT
@@ -264,6 +256,22 @@ def eligible(records: list[dict], given: dict, fields: list[str]) -> bool:
     if not sent:
         return False
     return any(all(str(r.get(f, "")).strip().lower() == v for f, v in sent.items()) for r in records)
+
+
+def eligibility_fields(profile: dict) -> list[str]:
+    """Fields the account's ``signup_activate`` schema checks against the eligibility file."""
+    found: list[str] = []
+    stack: list = [profile]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            schema = node.get("schema")
+            if node.get("code") == "signup_activate" and isinstance(schema, dict):
+                found.extend(k for k, v in schema.items() if isinstance(v, dict) and "eligibility" in v)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found or ["first_name", "last_name", "dob", "ssn"]
 
 
 def email_candidates(email: str) -> list[str]:

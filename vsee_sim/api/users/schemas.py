@@ -27,7 +27,7 @@ class ProfileIn(WireSchema):
 
 class SsoIn(ProfileIn):
     type = fields.Integer(metadata={"description": "200 patient, 400 provider, 600 guest"})
-    extra_fields = Text(data_key="fields", metadata={"description": "vsee: as ?fields=vsee, sent in the body"})
+    extra_fields = Text(data_key="fields", metadata={"description": "vsee: as ?fields=vsee, in the body"})
     code = Text(metadata={"description": "your user's id in your portal (not for guests)"})
     email = Text()
     subtype = Text()

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 from vsee_sim.api.files import service as files
 from vsee_sim.api.users import rules
 from vsee_sim.core.errors import BadRequest, Forbidden, NotFound, Unauthorized
-from vsee_sim.core.tenancy import Ctx, check_api_key
+from vsee_sim.core.tenancy import Ctx
 
 
 # -- views of records -------------------------------------------------------------
@@ -44,32 +44,32 @@ def _today(ctx: Ctx) -> date:
 
 # -- tokens ---------------------------------------------------------------------------
 def issue_tokens(ctx: Ctx, user: dict, *, via: str = "password") -> tuple[dict, dict]:
-    now = ctx.now
-    access_exp, refresh_exp = rules.token_expiries(now)
+    """A new access token and the refresh token that renews it."""
     refresh = ctx.world.tokens.insert({
-        "token": ctx.ids.hex32(), "user_id": user["id"], "kind": "refresh", "expiry": refresh_exp,
-        "created": now, "account": ctx.db.code,
+        "token": ctx.ids.hex32(), "user_id": user["id"], "kind": "refresh",
+        "expiry": rules.token_expiries(ctx.now)[1], "created": ctx.now, "account": ctx.db.code,
     })
-    access = ctx.world.tokens.insert({
-        "token": ctx.ids.hex32(), "user_id": user["id"], "kind": "access", "expiry": access_exp,
-        "created": now, "account": ctx.db.code, "refresh": refresh["token"], "via": via,
+    return _access_token(ctx, user, refresh, via), refresh
+
+
+def _access_token(ctx: Ctx, user: dict, refresh: dict, via: str) -> dict:
+    """``via`` (password, sso, email_token, refresh) decides what POST /me may do."""
+    return ctx.world.tokens.insert({
+        "token": ctx.ids.hex32(), "user_id": user["id"], "kind": "access",
+        "expiry": rules.token_expiries(ctx.now)[0], "created": ctx.now, "account": ctx.db.code,
+        "refresh": refresh["token"], "via": via,
     })
-    return access, refresh
 
 
 def refresh_token(ctx: Ctx, value: str) -> dict:
     token = ctx.world.tokens.get(value.strip())
-    if not rules.token_is_live(token, ctx.clock.now(), "refresh") or token["account"] != ctx.db.code:
+    if not rules.token_is_live(token, ctx.clock.now(), "refresh"):
         raise Unauthorized("Invalid or expired refresh token.")
-    user = ctx.db.users.get(token["user_id"])
+    ctx = ctx.for_account_of(token)
+    user = ctx.db.users.get(token["user_id"]) if token["account"] == ctx.db.code else None
     if user is None:
         raise Unauthorized("Invalid or expired refresh token.")
-    now = ctx.now
-    access = ctx.world.tokens.insert({
-        "token": ctx.ids.hex32(), "user_id": user["id"], "kind": "access",
-        "expiry": rules.token_expiries(now)[0], "created": now, "account": ctx.db.code,
-        "refresh": token["token"], "via": "refresh",
-    })
+    access = _access_token(ctx, user, token, "refresh")
     view = user_view(ctx, user)
     view["name"] = f"{user.get('first_name') or ''} {user.get('last_name') or ''}".strip()
     # The documented refresh example spells gender out ("Female"), unlike /me (2).
@@ -88,19 +88,21 @@ def logout(ctx: Ctx, tokens: list[str] | None) -> bool:
     values = tokens or ([ctx.extra["raw_token"].strip()] if ctx.extra.get("raw_token") else [])
     for value in values:
         token = ctx.world.tokens.get(value)
-        if token is not None and token["account"] == ctx.db.code:
+        if token is not None and token["account"] == ctx.for_account_of(token).db.code:
             ctx.world.tokens.delete(value)
     return True
 
 
 # -- SSO and login ----------------------------------------------------------------------
-def sso(ctx: Ctx, args: dict, extra_fields: str | None) -> dict:
-    check_api_key(ctx)
+def sso(ctx: Ctx, args: dict, extra_fields: str | None = None) -> dict:
+    """The caller's X-ApiKey is checked before this runs (routes: api_key_required)."""
+    extra_fields = extra_fields or args.get("extra_fields")
     kind = args.get("type", rules.PATIENT)
     if kind not in rules.SSO_TYPES:
         raise BadRequest.field("type", "use 200 (patient), 400 (provider) or 600 (guest).")
     profile = rules.clean_profile(args, _today(ctx))
-    code = (args.get("code") or "").strip()
+    # A guest has no identity in the portal: every guest SSO is a new guest.
+    code = "" if kind == rules.GUEST else (args.get("code") or "").strip()
     user = None
     if kind != rules.GUEST:
         if not code:
@@ -125,6 +127,8 @@ def _create_user(ctx: Ctx, kind: int, code: str, profile: dict, args: dict, *,
         raise BadRequest.missing(*missing)
     if code and ctx.db.users.find_one("code", code):
         raise BadRequest.field("code", "is already taken.")
+    if profile.get("email") and ctx.db.users.find_one("email", profile["email"], fold=True):
+        raise BadRequest.field("email", f"{profile['email']} is already used by another user.")
     username = ctx.ids.hex32()
     now = ctx.now
     record = {
@@ -188,6 +192,8 @@ def update_me(ctx: Ctx, args: dict) -> dict:
         password=args.get("password"), old_password=args.get("old_password"), current=user.get("password"))
     if new_password is not None:
         changes.update(password=new_password, active=True, email_token=None)
+        # The email-token session has done its job: further changes need old_password.
+        ctx.world.tokens.update(ctx.token["token"], via="password")
     if "photo" in args:
         changes["photo"] = _photo(ctx, user, args["photo"])
     changes["modified"] = ctx.now
@@ -233,9 +239,11 @@ def activate(ctx: Ctx, args: dict) -> bool:
     if args.get("ssn"):
         given["ssn"] = rules.clean_ssn4(args["ssn"])
     records = ctx.db.meta.get("eligibility") or []
-    if records and not rules.eligible(records, {**given, "email": email}, eligibility_fields(ctx)):
+    fields = rules.eligibility_fields(ctx.db.meta.get("profile", {}))
+    if records and not rules.eligible(records, {**given, "email": email}, fields):
+        checked = [f for f in fields if f in given] or fields
         raise BadRequest("No eligible member matches the details given.",
-                         errors={f: ["Does not match the eligibility file."] for f in given})
+                         errors={f: ["No eligibility record matches."] for f in checked})
     user = _user_by_email(ctx, email)
     if user is not None and user.get("active") and user.get("password"):
         raise BadRequest.field("email", "this user is already active: log in with username and password.")
@@ -248,25 +256,6 @@ def activate(ctx: Ctx, args: dict) -> bool:
         user = ctx.db.users.update(user["id"], email_token=code, modified=ctx.now)
     _send(ctx, "activation", user, code)
     return True
-
-
-def eligibility_fields(ctx: Ctx) -> list[str]:
-    """Fields the account's signup_activate schema checks against the eligibility file."""
-    found: list[str] = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if node.get("code") == "signup_activate" and isinstance(node.get("schema"), dict):
-                schema = node["schema"]
-                found.extend(k for k, v in schema.items() if isinstance(v, dict) and "eligibility" in v)
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(ctx.db.meta.get("profile", {}))
-    return found or ["first_name", "last_name", "dob", "ssn"]
 
 
 def _send(ctx: Ctx, template: str, user: dict, code: str) -> None:
