@@ -28,3 +28,10 @@ def test_serve_refuses_an_unknown_fixture_in_one_line():
 def test_openapi_document_can_be_printed_for_tools():
     result = CliRunner().invoke(main, ["openapi", "print"])
     assert result.exit_code == 0 and '"/api_v3/users/sso"' in result.output
+
+
+def test_serve_refuses_a_fixture_that_is_not_one(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"accounts": [{"name": "no code"}]}')
+    result = CliRunner().invoke(main, ["serve", "--fixture", str(bad), "--port", "1"])
+    assert result.exit_code == 1 and "has no 'code'" in result.output

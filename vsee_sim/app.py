@@ -22,7 +22,7 @@ from vsee_sim.core.http import (
     install_error_handlers,
 )
 from vsee_sim.core.persistence import DataFile
-from vsee_sim.core.store import Worlds
+from vsee_sim.core.store import Worlds, validate_fixture
 from vsee_sim.core.wire import _string_list_openapi
 
 VSEE_HEADERS = ["X-ApiToken", "X-ApiKey", "X-ApiSecret", "X-AccountCode", "X-Sim-Namespace",
@@ -55,7 +55,7 @@ class SimState:
 
 def create_app(config: dict | None = None) -> SimFlask:
     settings = Settings.from_env(config)
-    load_fixture(settings.fixture)  # fail fast on a bad fixture name
+    validate_fixture(load_fixture(settings.fixture))  # fail fast on a bad fixture
     app = SimFlask("vsee_sim", static_folder=None)
     app.json.sort_keys = False
     app.config.update(

@@ -79,9 +79,10 @@ def _check_inputs(fixture: str | None, data: str | None) -> None:
     """Refuse to start on a bad fixture or data file, in one line, before gunicorn forks."""
     from vsee_sim.config import load_fixture
     from vsee_sim.core.persistence import read_datafile
+    from vsee_sim.core.store import validate_fixture
 
     try:
-        load_fixture(fixture or os.environ.get("VSEE_SIM_FIXTURE", "demo"))
+        validate_fixture(load_fixture(fixture or os.environ.get("VSEE_SIM_FIXTURE", "demo")))
     except (OSError, ValueError) as exc:
         raise click.ClickException(f"cannot load the fixture: {exc}") from None
     if data and os.path.exists(data):
