@@ -77,7 +77,9 @@ def create_app(config: dict | None = None) -> SimFlask:
         SIM_OPENAPI_URL_PREFIX="/_sim",
         SIM_OPENAPI_JSON_PATH="openapi.json",
     )
-    worlds = Worlds(load_fixture, settings.fixture, settings.seed)
+    # With --data every namespace is kept: a persisted world must not vanish.
+    worlds = Worlds(load_fixture, settings.fixture, settings.seed,
+                    0 if settings.data else settings.max_namespaces)
     state = SimState(settings, worlds)
     app.extensions["vsee_sim"] = state
 

@@ -23,6 +23,7 @@ class Settings:
     data: str | None = None                # --data FILE: persist every namespace to a TinyDB file
     flush_interval: float = 0.2            # seconds: the most a crash can lose with --data
     max_body_bytes: int = 16 * 1024 * 1024
+    max_namespaces: int = 1000             # least recently used ones are forgotten beyond this
     control: bool = True                   # /_sim on or off
     admin_token: str | None = None         # protects /_sim when set
     cors_origins: list[str] = field(default_factory=lambda: [r"^https?://(localhost|127\.0\.0\.1)(:\d+)?$"])
@@ -35,6 +36,7 @@ class Settings:
             data=os.environ.get("VSEE_SIM_DATA") or None,
             flush_interval=float(os.environ.get("VSEE_SIM_FLUSH_INTERVAL", "0.2")),
             max_body_bytes=int(os.environ.get("VSEE_SIM_MAX_BODY_BYTES", str(16 * 1024 * 1024))),
+            max_namespaces=int(os.environ.get("VSEE_SIM_MAX_NAMESPACES", "1000")),
             control=_env_bool("VSEE_SIM_CONTROL", True),
             admin_token=os.environ.get("VSEE_SIM_ADMIN_TOKEN") or None,
         )

@@ -349,3 +349,23 @@ def test_import_world_of_an_empty_document_is_refused():
     world = World("a", small_loader()("small"), 7, "small")
     with pytest.raises(ValueError, match="no namespace"):
         import_world(world, {})
+
+
+def test_beyond_the_bound_the_least_recently_used_namespace_is_forgotten():
+    worlds = Worlds(small_loader(), "small", 7, max_namespaces=3)
+    default, a, b = worlds.get("default"), worlds.get("a"), worlds.get("b")
+    a.accounts["acme"].users.insert({"id": "999"})
+    worlds.get("a")  # a is used again: b is now the least recent
+    worlds.get("c")
+    assert sorted(worlds.names()) == ["a", "c", "default"] and worlds.evicted == 1
+    assert worlds.get("a") is a and worlds.get("default") is default
+    fresh_b = worlds.get("b")  # comes back from the fixture
+    assert fresh_b is not b and "999" not in fresh_b.accounts["acme"].users
+    assert "default" in worlds.names()
+
+
+def test_no_bound_keeps_every_namespace():
+    worlds = Worlds(small_loader(), "small", 7, max_namespaces=0)
+    for i in range(50):
+        worlds.get(f"n{i}")
+    assert len(worlds.names()) == 50 and worlds.evicted == 0

@@ -12,6 +12,7 @@ class HealthOut(OutSchema):
     version = fields.String()
     namespace = fields.String()
     namespaces = fields.Integer()
+    namespaces_evicted = fields.Integer()
     fixture = fields.String()
     seed = fields.Integer()
     write_version = fields.Integer()

@@ -14,7 +14,8 @@ FIXTURE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 def health(worlds: Worlds, world: World, persisted_version: int | None) -> dict:
     return {
         "status": "ok", "version": __version__, "namespace": world.name,
-        "namespaces": len(worlds.names()), "fixture": world.fixture_name, "seed": world.seed,
+        "namespaces": len(worlds.names()), "namespaces_evicted": worlds.evicted,
+        "fixture": world.fixture_name, "seed": world.seed,
         "write_version": worlds.version, "persisted_version": persisted_version,
         "clock": world.clock.to_dict(),
     }

@@ -7,7 +7,9 @@ with indexes); TinyDB holds what is persisted (see ``persistence.py``).
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from typing import Any
@@ -185,15 +187,24 @@ def validate_fixture(fixture: Any) -> None:
 
 
 class Worlds:
-    """Every namespace of this process, each created from the fixture on first use."""
+    """Every namespace of this process, each created from the fixture on first use.
 
-    def __init__(self, fixture_loader: Callable[[str], dict], fixture_name: str, seed: int):
+    A CI suite that takes a fresh namespace per test makes thousands (about 240 KiB
+    each for the demo clinic), so beyond ``max_namespaces`` the least recently used
+    one is forgotten (never ``default``). ``max_namespaces=0`` keeps them all; it is
+    what ``--data`` uses, since a persisted namespace must not vanish.
+    """
+
+    def __init__(self, fixture_loader: Callable[[str], dict], fixture_name: str, seed: int,
+                 max_namespaces: int = 0):
         self._load = fixture_loader
         self.fixture_name = fixture_name
         self.seed = seed
-        self._worlds: dict[str, World] = {}
+        self.max_namespaces = max_namespaces
+        self._worlds: OrderedDict[str, World] = OrderedDict()
         self._lock = threading.Lock()
         self.versions = Versions()
+        self.evicted = 0
 
     def get(self, name: str) -> World:
         world = self._worlds.get(name)
@@ -205,7 +216,19 @@ class Worlds:
                                   self.versions)
                     self._worlds[name] = world
                     self.versions.bump()
+                    self._evict()
+        elif self.max_namespaces:
+            with contextlib.suppress(KeyError):  # evicted meanwhile: this request still has it
+                self._worlds.move_to_end(name)
         return world
+
+    def _evict(self) -> None:
+        while self.max_namespaces and len(self._worlds) > self.max_namespaces:
+            oldest = next((n for n in self._worlds if n != "default"), None)
+            if oldest is None:
+                return
+            del self._worlds[oldest]
+            self.evicted += 1
 
     def names(self) -> list[str]:
         return list(self._worlds)
