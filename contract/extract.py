@@ -31,7 +31,15 @@ from pathlib import Path
 from contract.curl import CurlError, parse_curl
 from contract.lenient_json import LenientJSONError, loads
 
-DEFAULT_DOC = os.environ.get("VSEE_API_DOC", "/work/shared/seed/vsee-clinic-api.txt")
+def _default_doc() -> str:
+    """The team's copy of the documentation: $VSEE_API_DOC, else ../shared beside the repo."""
+    if os.environ.get("VSEE_API_DOC"):
+        return os.environ["VSEE_API_DOC"]
+    beside = Path(__file__).resolve().parents[2] / "shared" / "seed" / "vsee-clinic-api.txt"
+    return str(beside if beside.exists() else Path("/work/shared/seed/vsee-clinic-api.txt"))
+
+
+DEFAULT_DOC = _default_doc()
 DEFAULT_OUT = Path(__file__).resolve().parent / "examples"
 
 AREA_HEADINGS = {
