@@ -31,6 +31,7 @@ from pathlib import Path
 from contract.curl import CurlError, parse_curl
 from contract.lenient_json import LenientJSONError, loads
 
+
 def _default_doc() -> str:
     """The team's copy of the documentation: $VSEE_API_DOC, else ../shared beside the repo."""
     if os.environ.get("VSEE_API_DOC"):

@@ -369,3 +369,49 @@ def test_no_bound_keeps_every_namespace():
     for i in range(50):
         worlds.get(f"n{i}")
     assert len(worlds.names()) == 50 and worlds.evicted == 0
+
+
+def test_a_bound_of_one_is_refused_and_the_newest_namespace_is_never_evicted():
+    with pytest.raises(ValueError):
+        Worlds(small_loader(), "small", 7, max_namespaces=1)
+    worlds = Worlds(small_loader(), "small", 7, max_namespaces=2)
+    worlds.get("default")
+    worlds.get("a")
+    worlds.get("b")
+    assert sorted(worlds.names()) == ["b", "default"]
+
+
+def test_eviction_under_concurrent_use_never_raises():
+    import sys
+
+    worlds = Worlds(small_loader(), "small", 7, max_namespaces=3)
+    worlds.get("default")
+    errors: list = []
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+
+    def create(k):
+        try:
+            for i in range(150):
+                worlds.get(f"c{k}-{i}")
+        except Exception as exc:  # noqa: BLE001 - the test collects every failure
+            errors.append(exc)
+
+    def use():
+        try:
+            for _ in range(1500):
+                for name in list(worlds.names()):
+                    worlds.get(name)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=create, args=(k,)) for k in range(3)]
+    threads += [threading.Thread(target=use) for _ in range(3)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(old)
+    assert errors == []

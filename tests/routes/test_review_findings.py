@@ -148,3 +148,35 @@ def test_an_account_s_own_profile_keys_are_served_too(client, world):
                                                  "custom_portal_text": "Hello"}
     data = client.get("/api_v3/accounts/vclinic.json").get_json()["data"]
     assert data["custom_portal_text"] == "Hello" and data["code"] == "vclinic"
+
+
+def test_a_chunked_form_body_over_the_limit_is_a_413_and_destroys_nothing():
+    app = create_app({"MAX_BODY_BYTES": 2048})
+    client = app.test_client()
+    body = ("tokens[]=" + "a" * 5000 + "&tokens[]=" + DEMO_TOKEN).encode()
+    r = client.post("/api_v3/users/logout", input_stream=io.BytesIO(body),
+                    environ_overrides={"wsgi.input_terminated": True},
+                    headers={"Content-Type": FORM, "Transfer-Encoding": "chunked"})
+    assert r.status_code == 413
+    assert client.get("/api_v3/me.json", headers={"X-ApiToken": DEMO_TOKEN}).status_code == 200
+
+
+def test_a_small_chunked_form_body_is_read_whole(client):
+    r = client.post("/api_v3/users/logout", input_stream=io.BytesIO(f"tokens[]={DEMO_TOKEN}".encode()),
+                    environ_overrides={"wsgi.input_terminated": True},
+                    headers={"Content-Type": FORM, "Transfer-Encoding": "chunked"})
+    assert r.status_code == 200
+    assert client.get("/api_v3/me.json", headers={"X-ApiToken": DEMO_TOKEN}).status_code == 401
+
+
+def test_repeat_guests_may_share_an_email(client):
+    form = {"first_name": "G", "last_name": "H", "type": "600", "email": "g@example.com"}
+    for _ in range(2):
+        assert client.post("/api_v3/users/sso.json", headers=API, data=form).status_code == 200
+
+
+def test_reset_takes_dotted_fixture_names_and_the_server_s_own_fixture(client):
+    r = client.post("/_sim/reset", data={"fixture": "clinic.v2"})
+    assert r.status_code == 400 and "cannot load it" in r.get_json()["message"]  # a name, looked up
+    assert client.post("/_sim/reset", data={"fixture": "../demo"}).status_code == 400
+    assert client.post("/_sim/reset", data={"fixture": "demo"}).status_code == 200

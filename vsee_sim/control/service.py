@@ -8,7 +8,7 @@ from vsee_sim import __version__
 from vsee_sim.core.errors import BadRequest
 from vsee_sim.core.store import World, Worlds
 
-FIXTURE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+FIXTURE_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")
 
 
 def health(worlds: Worlds, world: World, persisted_version: int | None) -> dict:
@@ -24,7 +24,8 @@ def health(worlds: Worlds, world: World, persisted_version: int | None) -> dict:
 def reset(worlds: Worlds, world: World, fixture: str | None) -> dict:
     """Back to the namespace's fixture, or to another fixture named (never a path:
     the control plane must not read arbitrary files of the server's disk)."""
-    if fixture and not FIXTURE_NAME.match(fixture):
+    # The server's own --fixture (which may be a path) can always be named again.
+    if fixture and fixture != worlds.fixture_name and (not FIXTURE_NAME.match(fixture) or ".." in fixture):
         raise BadRequest.field("fixture", "give a fixture name such as demo or minimal, not a path.")
     try:
         world = worlds.reset(world.name, fixture or None)

@@ -24,13 +24,15 @@ _TYPO_QUOTES = "\u201c\u201d\u2018\u2019"
 def read_body(request) -> dict[str, Any]:
     """The request body as a plain dict (files included as FileStorage values)."""
     mimetype = (request.mimetype or "").lower()
+    limit = request.max_content_length
+    # werkzeug cuts a chunked body at the limit without a word (multipart raises):
+    # read it here, where reaching the limit means it was cut, and refuse it.
+    chunked = request.content_length is None and limit is not None and mimetype != "multipart/form-data"
+    if chunked and len(request.get_data(cache=True)) >= limit:
+        raise PayloadTooLarge("Request body is too large.")
     if mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         return _from_form(request.form, request.files)
     raw = request.get_data(cache=True)
-    limit = request.max_content_length
-    if request.content_length is None and limit is not None and len(raw) >= limit:
-        # A chunked body is cut at the limit by werkzeug, silently: refuse it instead.
-        raise PayloadTooLarge(f"Request body is too large (the limit is {limit} bytes).")
     if not raw or not raw.strip():
         return {}
     if mimetype.endswith("json") or raw.lstrip()[:1] in (b"{", b"["):

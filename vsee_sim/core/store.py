@@ -197,6 +197,8 @@ class Worlds:
 
     def __init__(self, fixture_loader: Callable[[str], dict], fixture_name: str, seed: int,
                  max_namespaces: int = 0):
+        if max_namespaces < 0 or max_namespaces == 1:
+            raise ValueError("max_namespaces is 0 (no bound) or at least 2 (default and one more)")
         self._load = fixture_loader
         self.fixture_name = fixture_name
         self.seed = seed
@@ -218,13 +220,15 @@ class Worlds:
                     self.versions.bump()
                     self._evict()
         elif self.max_namespaces:
-            with contextlib.suppress(KeyError):  # evicted meanwhile: this request still has it
+            with self._lock, contextlib.suppress(KeyError):  # evicted meanwhile: still ours here
                 self._worlds.move_to_end(name)
         return world
 
     def _evict(self) -> None:
+        """Forget the least recently used namespaces (not default, not the newest). Locked."""
+        newest = next(reversed(self._worlds), None)
         while self.max_namespaces and len(self._worlds) > self.max_namespaces:
-            oldest = next((n for n in self._worlds if n != "default"), None)
+            oldest = next((n for n in self._worlds if n not in ("default", newest)), None)
             if oldest is None:
                 return
             del self._worlds[oldest]

@@ -127,7 +127,8 @@ def _create_user(ctx: Ctx, kind: int, code: str, profile: dict, args: dict, *,
         raise BadRequest.missing(*missing)
     if code and ctx.db.users.find_one("code", code):
         raise BadRequest.field("code", "is already taken.")
-    if profile.get("email") and ctx.db.users.find_one("email", profile["email"], fold=True):
+    if kind != rules.GUEST and profile.get("email") and ctx.db.users.find_one(
+            "email", profile["email"], fold=True):
         raise BadRequest.field("email", f"{profile['email']} is already used by another user.")
     username = ctx.ids.hex32()
     now = ctx.now
