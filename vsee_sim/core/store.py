@@ -207,6 +207,7 @@ class Worlds:
         self._lock = threading.Lock()
         self.versions = Versions()
         self.evicted = 0
+        self._last: str | None = None  # the most recently used namespace
 
     def get(self, name: str) -> World:
         world = self._worlds.get(name)
@@ -217,16 +218,18 @@ class Worlds:
                     world = World(name, self._load(self.fixture_name), self.seed, self.fixture_name,
                                   self.versions)
                     self._worlds[name] = world
+                    self._last = name
                     self.versions.bump()
                     self._evict()
-        elif self.max_namespaces:
+        elif self.max_namespaces and self._last != name:  # most requests hit the same one
             with self._lock, contextlib.suppress(KeyError):  # evicted meanwhile: still ours here
                 self._worlds.move_to_end(name)
+                self._last = name
         return world
 
     def _evict(self) -> None:
         """Forget the least recently used namespaces (not default, not the newest). Locked."""
-        newest = next(reversed(self._worlds), None)
+        newest = self._last
         while self.max_namespaces and len(self._worlds) > self.max_namespaces:
             oldest = next((n for n in self._worlds if n not in ("default", newest)), None)
             if oldest is None:
