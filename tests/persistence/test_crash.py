@@ -29,7 +29,6 @@ FIXTURE = os.environ.get("VSEE_SIM_TEST_FIXTURE", "demo")
 API_HEADERS = {"X-AccountCode": "vclinic", "X-ApiKey": "vclinic_api_key"}
 NAMESPACES = ("crash-a", "crash-b")
 START_ATTEMPTS, START_POLL = 150, 0.1          # at most ~15 s for a server to answer health
-PERSIST_ATTEMPTS, PERSIST_POLL = 200, 0.05     # at most ~10 s for a flush (interval is 0.2 s)
 TEMP_PREFIX, TEMP_SUFFIX = ".vsee-sim-", ".tmp"  # AtomicJSONStorage's temp files
 
 
@@ -96,13 +95,12 @@ class Server:
         return response.json()["data"]
 
     def wait_persisted(self, version: int) -> dict:
-        """Poll health until the flusher has written ``version`` (state, not time)."""
-        for _ in range(PERSIST_ATTEMPTS):
-            health = self.health(NAMESPACES[0])
-            if health["persisted_version"] is not None and health["persisted_version"] >= version:
-                return health
-            time.sleep(PERSIST_POLL)
-        pytest.fail(f"persisted_version never reached {version}: {health}")
+        """Ask the server to answer once the flusher has written ``version`` (state, not time)."""
+        response = self.session.get(f"{self.base}/_sim/health", params={"wait_persisted": version},
+                                    headers={"X-Sim-Namespace": NAMESPACES[0]}, timeout=15)
+        health = response.json()["data"]
+        assert health["persisted_version"] is not None and health["persisted_version"] >= version, health
+        return health
 
     def sso(self, ns: str, code: str, session: requests.Session | None = None) -> tuple[str, str]:
         response = (session or self.session).post(

@@ -13,7 +13,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -83,12 +82,10 @@ class Counting:
         datafile.db.storage.write = write
 
 
-def wait_persisted(datafile: DataFile, version: int, attempts: int = 500) -> None:
-    for _ in range(attempts):
-        if datafile.persisted_version >= version:
-            return
-        time.sleep(0.01)
-    pytest.fail(f"persisted_version {datafile.persisted_version} never reached {version}")
+def wait_persisted(datafile: DataFile, version: int) -> None:
+    """The background flusher signals each write: wait on that, not on time."""
+    assert datafile.wait_persisted(version, timeout=10), (
+        f"persisted_version {datafile.persisted_version} never reached {version}")
 
 
 @pytest.fixture()
@@ -374,3 +371,18 @@ def test_serve_on_a_corrupt_file_exits_with_one_clear_line(tmp_path):
     assert str(data) in output
     assert "Traceback" not in output, output[-3000:]
     assert data.read_text() == CORRUPT["truncated"]
+
+
+def test_health_can_wait_until_a_write_is_on_disk(tmp_path):
+    """GET /_sim/health?wait_persisted=V answers once V is flushed: durable, no polling."""
+    from vsee_sim.app import create_app
+
+    app = create_app({"FIXTURE": "demo", "DATA": str(tmp_path / "state.json"), "FLUSH_INTERVAL": 0.05})
+    client = app.test_client()
+    client.post("/api_v3/users/sso.json", headers={"X-ApiKey": "vclinic_api_key"},
+                data={"first_name": "D", "last_name": "W", "code": "durable-1", "type": "200"})
+    written = client.get("/_sim/health").get_json()["data"]["write_version"]
+    health = client.get(f"/_sim/health?wait_persisted={written}").get_json()["data"]
+    assert health["persisted_version"] >= written
+    assert "durable-1" in (tmp_path / "state.json").read_text()
+    app.extensions["vsee_sim"].datafile.stop()

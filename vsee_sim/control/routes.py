@@ -6,7 +6,7 @@ from flask import current_app, g
 
 from vsee_sim.control import schemas, service
 from vsee_sim.core.errors import Unauthorized
-from vsee_sim.core.http import SimBlueprint
+from vsee_sim.core.http import SimBlueprint, outside_transaction
 from vsee_sim.core.wire import TRUE_ENVELOPE, envelope
 
 blp = SimBlueprint("sim", __name__, url_prefix="/_sim", description="vsee-sim control plane")
@@ -26,11 +26,16 @@ def _admin_token():
 
 
 @blp.route("/health", methods=["GET"])
+@outside_transaction
+@blp.arguments(schemas.HealthQuery, location="query")
 @blp.response(200, envelope(schemas.HealthOut))
-def health():
-    """Liveness and state versions (``persisted_version`` catches up with ``write_version`` on flush)."""
-    datafile = _state().datafile
-    return service.health(_state().worlds, g.vsee_world, datafile.persisted_version if datafile else None)
+def health(args):
+    """Liveness and state versions (``persisted_version`` catches up with ``write_version`` on flush).
+
+    ``?wait_persisted=V`` waits (at most 10 s) until version V is on disk: a client can
+    know a write is durable without polling.
+    """
+    return service.health(_state().worlds, g.vsee_world, _state().datafile, args.get("wait_persisted"))
 
 
 @blp.route("/reset", methods=["POST"])

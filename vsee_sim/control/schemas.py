@@ -20,6 +20,11 @@ class HealthOut(OutSchema):
     clock = fields.Dict()
 
 
+class HealthQuery(WireSchema):
+    wait_persisted = fields.Integer(metadata={
+        "description": "with --data: answer only once this write_version is on disk (at most 10 s)"})
+
+
 class ResetIn(WireSchema):
     fixture = Text(metadata={"description": "fixture name or path (default: the namespace's own)"})
 

@@ -6,12 +6,16 @@ import re
 
 from vsee_sim import __version__
 from vsee_sim.core.errors import BadRequest
+from vsee_sim.core.persistence import DataFile
 from vsee_sim.core.store import World, Worlds
 
 FIXTURE_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")
 
 
-def health(worlds: Worlds, world: World, persisted_version: int | None) -> dict:
+def health(worlds: Worlds, world: World, datafile: DataFile | None, wait_persisted: int | None) -> dict:
+    if datafile is not None and wait_persisted is not None:
+        datafile.wait_persisted(wait_persisted, timeout=10)
+    persisted_version = datafile.persisted_version if datafile else None
     return {
         "status": "ok", "version": __version__, "namespace": world.name,
         "namespaces": len(worlds.names()), "namespaces_evicted": worlds.evicted,

@@ -213,8 +213,16 @@ class SimFlask(Flask):
             return super().dispatch_request()
         world = state.worlds.get(current_namespace())
         g.vsee_world = world
+        if getattr(self.view_functions[request.endpoint], "outside_transaction", False):
+            return super().dispatch_request()
         with world.transaction():
             return super().dispatch_request()
+
+
+def outside_transaction(view):
+    """For a read-only view that may wait (health): it must not hold the world lock."""
+    view.outside_transaction = True
+    return view
 
 
 # -- auth decorators ------------------------------------------------------------------

@@ -164,6 +164,7 @@ class DataFile:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._flush_lock = threading.Lock()
+        self._flushed = threading.Condition()
 
     def load(self) -> int:
         """Restore the namespaces found in the file; returns how many.
@@ -193,8 +194,15 @@ class DataFile:
                 tables.update(world_t)
             tables[NAMESPACES] = namespaces
             write_tables(self.db, tables)
-            self.persisted_version = version
+            with self._flushed:
+                self.persisted_version = version
+                self._flushed.notify_all()
             return version
+
+    def wait_persisted(self, version: int, timeout: float) -> bool:
+        """Block until a flush has written ``version`` (or ``timeout`` passes)."""
+        with self._flushed:
+            return self._flushed.wait_for(lambda: self.persisted_version >= version, timeout)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="vsee-sim-flusher", daemon=True)
