@@ -29,6 +29,6 @@ def test_dash_without_a_token_is_a_401():
 def test_account_from_the_host_then_the_token_then_the_default():
     world = World("t", load_fixture("demo"), 1)
     by_host = resolve(world, headers={}, host="api-vclinic.vseepreview.com", base_url="")
-    assert by_host.db.code == "vclinic" and by_host.extra["account_named"] is True
+    assert by_host.db.code == "vclinic" and by_host.account_named is True
     by_default = resolve(world, headers={}, host="localhost", base_url="")
-    assert by_default.db.code == "vclinic" and by_default.extra["account_named"] is False
+    assert by_default.db.code == "vclinic" and by_default.account_named is False

@@ -138,12 +138,13 @@ def read_datafile(path: str, db: TinyDB | None = None) -> dict[str, dict]:
     """The namespaces of a data file, or ValueError saying what is wrong with it."""
     try:
         db = db or TinyDB(path, storage=AtomicJSONStorage)
-        exports = tables_to_worlds(read_tables(db))
+        tables = read_tables(db)
+        exports = tables_to_worlds(tables)
         for name, state in exports.items():
             if not isinstance(state.get("accounts"), list) or not all(
                     isinstance(a, dict) and a.get("code") for a in state["accounts"]):
                 raise ValueError(f"namespace {name!r} has no valid accounts")
-        if read_tables(db) and not exports:
+        if tables and not exports:
             raise ValueError("no namespace in it")
         return exports
     except ValueError as exc:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from vsee_sim.core.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from vsee_sim.core.store import AccountDB, World
@@ -29,7 +29,12 @@ class Ctx:
     token: dict | None = None
     api_key: dict | None = None
     base_url_source: Callable[[], str] | str = "http://localhost"
-    extra: dict = field(default_factory=dict)
+    # What the request sent, as sent (a bad token or key is not an error everywhere).
+    raw_token: str | None = None
+    raw_api_key: str | None = None
+    raw_api_secret: str | None = None
+    key_account: str | None = None     # the account the X-ApiKey belongs to, if any
+    account_named: bool = False        # by X-AccountCode or the api-<code>. host
 
     @property
     def base_url(self) -> str:
@@ -68,7 +73,7 @@ class Ctx:
         When the request named no account (header or host), the token's own account is
         the one meant (DESIGN decision 5); a named account is kept.
         """
-        if token["account"] == self.db.code or self.extra.get("account_named"):
+        if token["account"] == self.db.code or self.account_named:
             return self
         db = self.world.account(token["account"])
         return self if db is None else replace(self, db=db, token=None, api_key=None)
@@ -124,25 +129,22 @@ def resolve(world: World, *, headers, host: str, base_url: Callable[[], str] | s
     if token and token["account"] != code:
         token = None  # a token of another clinic is not valid here
     api_key = key_hit[1] if key_hit and key_hit[0] == code else None
-    ctx = Ctx(world=world, db=db, token=token, api_key=api_key, base_url_source=base_url)
-    ctx.extra["raw_token"] = headers.get("X-ApiToken")
-    ctx.extra["raw_api_key"] = headers.get("X-ApiKey")
-    ctx.extra["raw_api_secret"] = headers.get("X-ApiSecret")
-    ctx.extra["key_account"] = key_hit[0] if key_hit else None
-    ctx.extra["account_named"] = named
-    return ctx
+    return Ctx(world=world, db=db, token=token, api_key=api_key, base_url_source=base_url,
+               raw_token=headers.get("X-ApiToken"), raw_api_key=headers.get("X-ApiKey"),
+               raw_api_secret=headers.get("X-ApiSecret"), key_account=key_hit[0] if key_hit else None,
+               account_named=named)
 
 
 def check_api_key(ctx: Ctx, *, secret_required: bool = False) -> dict:
     """X-ApiKey must name this account's key; X-ApiSecret is checked when sent."""
-    raw_key = ctx.extra.get("raw_api_key")
+    raw_key = ctx.raw_api_key
     if not raw_key:
         raise Unauthorized("The X-ApiKey header is required.")
     if ctx.api_key is None:
-        if ctx.extra.get("key_account"):
+        if ctx.key_account:
             raise Forbidden(f"This API key does not belong to account {ctx.db.code}.")
         raise Unauthorized("Invalid API key.")
-    secret = ctx.extra.get("raw_api_secret")
+    secret = ctx.raw_api_secret
     if secret_required and not secret:
         raise Unauthorized("The X-ApiSecret header is required.")
     if secret is not None and secret != ctx.api_key.get("secret"):

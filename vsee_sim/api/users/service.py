@@ -85,7 +85,7 @@ def logout(ctx: Ctx, tokens: list[str] | None) -> bool:
     Holding a token is what allows destroying it, so no other credential is needed;
     unknown tokens are ignored: logging out twice is not an error.
     """
-    values = tokens or ([ctx.extra["raw_token"].strip()] if ctx.extra.get("raw_token") else [])
+    values = tokens or ([ctx.raw_token.strip()] if ctx.raw_token else [])
     for value in values:
         token = ctx.world.tokens.get(value)
         if token is not None and token["account"] == ctx.for_account_of(token).db.code:
