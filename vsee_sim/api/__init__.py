@@ -3,6 +3,6 @@
 AREAS is the one list create_app registers.
 """
 
-from vsee_sim.api import accounts, settings, users
+from vsee_sim.api import accounts, appointments, intakes, rooms, settings, users, visits
 
-AREAS = [settings.blp, users.blp, accounts.blp]
+AREAS = [settings.blp, users.blp, accounts.blp, rooms.blp, intakes.blp, visits.blp, appointments.blp]

@@ -1,0 +1,5 @@
+"""Appointments API."""
+
+from vsee_sim.api.appointments.routes import blp
+
+__all__ = ["blp"]

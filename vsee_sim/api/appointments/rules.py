@@ -1,0 +1,1 @@
+"""Appointments: pure rules (values and now in, decisions out)."""

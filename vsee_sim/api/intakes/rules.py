@@ -1,0 +1,1 @@
+"""Intakes: pure rules (values and now in, decisions out)."""

@@ -1,0 +1,1 @@
+"""Intakes: wire shapes."""

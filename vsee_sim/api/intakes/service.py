@@ -1,0 +1,1 @@
+"""Intakes: use cases."""

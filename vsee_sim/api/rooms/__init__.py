@@ -1,0 +1,5 @@
+"""Rooms API."""
+
+from vsee_sim.api.rooms.routes import blp
+
+__all__ = ["blp"]

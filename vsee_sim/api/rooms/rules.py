@@ -1,0 +1,1 @@
+"""Rooms: pure rules (values and now in, decisions out)."""

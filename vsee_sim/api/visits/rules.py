@@ -1,0 +1,1 @@
+"""Visits: pure rules (values and now in, decisions out)."""

@@ -1,0 +1,1 @@
+"""Visits: wire shapes."""
