@@ -267,3 +267,18 @@ def _send(ctx: Ctx, template: str, user: dict, code: str) -> None:
         "subject": {"activation": "Your activation code", "reset_password": "Reset your password"}[template],
         "body": f"Your code is {code}. Log in with your email and this code (email_token).",
     })
+
+
+# -- roles, for other areas' permission checks -----------------------------------------
+def is_staff(user: dict | None) -> bool:
+    """Admins (100) and API users (160) act on the whole account (DESIGN decision 14)."""
+    return bool(user) and int(user.get("type") or 0) in (rules.ADMIN, rules.API_USER)
+
+
+def is_provider(user: dict | None) -> bool:
+    return bool(user) and int(user.get("type") or 0) == rules.PROVIDER
+
+
+def is_patient(user: dict | None) -> bool:
+    """Members (200) and guests (600) are the patient side."""
+    return bool(user) and int(user.get("type") or 0) in (rules.PATIENT, rules.GUEST)
