@@ -37,3 +37,11 @@ def client(app, ns):
 def world(app, client, ns):
     """The test's namespace state (to move its clock, read its outbox)."""
     return app.extensions["vsee_sim"].worlds.get(ns)
+
+
+@pytest.fixture()
+def clinic(client, world):
+    """Client's-eye helpers for the clinic flow (tests/clinic.py), in this test's namespace."""
+    from clinic import Clinic
+
+    return Clinic(client, world)

@@ -97,7 +97,7 @@ class World:
             for record in records:
                 if "id" not in record:
                     record = {**record, "id": self.ids.uuid()}
-                coll.insert(record)
+                coll.insert(relative_times(record, self.clock.ts()))
                 self.ids.bump(kind, record["id"])
 
     # -- access ----------------------------------------------------------
@@ -160,6 +160,22 @@ def is_collection(key: str, value: Any) -> bool:
     """Is this key of an account (in a fixture or an export) a collection of records?"""
     return (key not in ACCOUNT_META_LISTS and isinstance(value, list)
             and all(isinstance(v, dict) for v in value))
+
+
+def relative_times(record: dict, now: int) -> dict:
+    """A record whose top-level fields may say ``{"$now": -300}``: the namespace clock at load, plus 300 s.
+
+    For fixture state that must be fresh whenever a namespace is made (the demo's patient
+    waiting in a room, which the clinic's max wait would otherwise have cancelled long ago).
+    The fixture itself is not changed.
+    """
+    if not any(_is_relative(v) for v in record.values()):
+        return record
+    return {k: now + int(v["$now"]) if _is_relative(v) else v for k, v in record.items()}
+
+
+def _is_relative(value: Any) -> bool:
+    return isinstance(value, dict) and len(value) == 1 and isinstance(value.get("$now"), int)
 
 
 def validate_fixture(fixture: Any) -> None:
