@@ -137,7 +137,10 @@ def book(ctx: Ctx, args: dict) -> dict:
     provider_id = args.get("provider_id")
     if provider_id:
         _room_provider(ctx, room, provider_id)
-        state = appointments.slot_status(ctx, room, provider_id, start, end, consultation, location=location)
+        state = appointments.slot_status(ctx, room, provider_id, start, end, consultation)
+        if state == "free" and location and str(provider_id) not in appointments.free_providers(
+                ctx, room, start, end, consultation, location=location):
+            state = "unlicensed"
         if state != "free":
             raise BadRequest.field("slot_start", _SLOT_MESSAGES[state].format(provider=provider_id))
     else:
