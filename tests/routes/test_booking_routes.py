@@ -6,7 +6,6 @@ import re
 import threading
 
 import pytest
-
 from clinic import PATIENT_575, PROVIDER_826, auth
 
 MULTIPART = "multipart/form-data"

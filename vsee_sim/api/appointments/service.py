@@ -1,1 +1,267 @@
-"""Appointments: use cases."""
+"""Appointments: providers' available slots (GET /availability), and the slot checks
+the booking of an appointment (POST /visits) makes under the world lock.
+
+Deviations from VSee, and choices where the documentation is silent
+(each with its reason in docs/fidelity.md, AV1-AV10):
+- Slots come from ``schedules`` records (weekly hours per provider and room, in the
+  provider's timezone), cut from each interval's start into slots of the consultation's
+  duration. A booked slot is listed with ``slot_booked`` 1; a slot starting before now
+  is listed with ``slot_available`` 0.
+- A provider is taken by any visit of theirs, in any room, of a type other than walk-in
+  (1) whose status is pending, confirmed or in progress (10, 20, 25).
+- Room: ``room_code``; else the intake's room; else the caller's ``default_room``; else
+  the clinic's default room. A ``room_code`` given but unknown is a 400 naming it; a
+  fallback room that no longer exists is a 404.
+- Without a live token, X-ApiKey, X-ApiSecret, room_code, start, end and
+  consultation_id are all required (one 400 naming every missing one), then a wrong key
+  or secret is a 401.
+- ``slot_id`` is ``<slot_start // 60><provider_id>``: stable, not VSee's counter.
+  ``slot_available`` is always a number (the second documented example shows "1").
+- "available" (rows 1 and 7 of the table) is searched up to 28 days ahead of now.
+- A window may span at most 31 days.
+"""
+
+from __future__ import annotations
+
+from vsee_sim.api.appointments import rules
+from vsee_sim.api.rooms import service as rooms
+from vsee_sim.api.users import service as users
+from vsee_sim.core.errors import BadRequest, Forbidden, NotFound, Unauthorized
+from vsee_sim.core.tenancy import Ctx
+
+WALK_IN = 1
+TAKING_STATUSES = frozenset({10, 20, 25})   # pending, confirmed, in progress
+DEFAULT_SLOT_MINUTES = 15                   # a room without consultations (the first example's 900 s)
+SEARCH_AHEAD = 28 * rules.DAY               # how far "available" is looked for
+KEYLESS_REQUIRED = ("room_code", "start", "end", "consultation_id")
+
+FREE, BOOKED, OUTSIDE = "free", "booked", "outside"
+
+
+# -- GET /availability --------------------------------------------------------------------
+def availability(ctx: Ctx, args: dict) -> dict:
+    """``{"slots": [...]}`` of the room's providers in the window of the documented table."""
+    args = {k: v for k, v in args.items() if v not in (None, "")}
+    user = _check_credentials(ctx, args)
+    intake = _intake(ctx, user, args.get("intake_id"))
+    room = _room(ctx, user, args.get("room_code"), intake)
+    consultation = _consultation(room, args.get("consultation_id"), intake)
+    duration_s = slot_seconds(consultation)
+    location = args.get("location") or (intake or {}).get("location") or None
+    provider_id = args.get("provider_id")
+    if provider_id is not None and str(provider_id) not in _provider_ids(room):
+        raise BadRequest.field("provider_id", f"provider {provider_id} is not in room {room['code']}.")
+    plans = _plans(ctx, room, location, None if provider_id is None else str(provider_id))
+    now = ctx.now
+    start, end = rules.window(args.get("start"), args.get("end"), args.get("duration"),
+                              lambda: first_available(plans, now, duration_s))
+    slots = []
+    for pid, schedules, busy in plans:
+        for slot_start, slot_end, schedule in _provider_slots(schedules, start, end, duration_s):
+            booked = busy.overlaps(slot_start, slot_end)
+            slots.append({
+                "slot_id": slot_id(pid, slot_start),
+                "slot_start": slot_start,
+                "slot_end": slot_end,
+                "slot_booked": int(booked),
+                "slot_available": int(not booked and slot_start >= now),
+                "group_id": schedule.get("id"),
+                "provider_id": pid,
+                "room_code": room["code"],
+            })
+    slots.sort(key=lambda s: (s["slot_start"], _id_order(s["provider_id"])))
+    return {"slots": slots}
+
+
+def slot_id(provider_id: str, slot_start: int) -> str:
+    """A numeric string, the same for the same provider and start (docs/fidelity.md AV6)."""
+    return f"{slot_start // 60}{provider_id}"
+
+
+def slot_seconds(consultation: dict | None) -> int:
+    """The consultation's ``duration`` (minutes) in seconds; 15 minutes when unknown."""
+    try:
+        minutes = int((consultation or {}).get("duration") or 0)
+    except (TypeError, ValueError):
+        minutes = 0
+    return (minutes if minutes > 0 else DEFAULT_SLOT_MINUTES) * 60
+
+
+def first_available(plans: list, now: int, duration_s: int) -> int:
+    """The start of the first free slot starting at or after now (28 days ahead; else now)."""
+    day_start = now
+    while day_start < now + SEARCH_AHEAD:
+        day_end = min(day_start + rules.DAY, now + SEARCH_AHEAD)
+        best = None
+        for _, schedules, busy in plans:
+            for slot_start, slot_end, _ in _provider_slots(schedules, day_start, day_end + duration_s, duration_s):
+                if slot_start >= day_end or (best is not None and slot_start >= best):
+                    break
+                if not busy.overlaps(slot_start, slot_end):
+                    best = slot_start
+                    break
+        if best is not None:
+            return best
+        day_start = day_end
+    return now
+
+
+# -- for the booking (POST /visits), under the world lock --------------------------------------
+def slot_status(ctx: Ctx, room: dict, provider_id: str, start: int, end: int,
+                consultation: dict | None) -> str:
+    """``"free"``, ``"booked"`` or ``"outside"`` for this provider's slot ``start``-``end``.
+
+    Outside: the provider is not in the room, or ``(start, end)`` is not a slot of their
+    schedule grid there for the consultation's duration. Booked: a visit takes them
+    (``TAKING_STATUSES``, not a walk-in) at an overlapping time. The past is not judged here.
+    """
+    provider_id = str(provider_id)
+    if provider_id not in _provider_ids(room):
+        return OUTSIDE
+    schedule = _grid_schedule(ctx, room, provider_id, start, end, consultation)
+    if schedule is None:
+        return OUTSIDE
+    return BOOKED if busy_of(ctx, provider_id).overlaps(start, end) else FREE
+
+
+def free_providers(ctx: Ctx, room: dict, start: int, end: int, consultation: dict | None,
+                   location: str | None = None) -> list[str]:
+    """The room's providers (in ``room.provider_ids`` order) for whom this slot is free,
+    licensed in ``location`` when one is given."""
+    out = []
+    for pid in _provider_ids(room):
+        schedule = _grid_schedule(ctx, room, pid, start, end, consultation, location)
+        if schedule is not None and not busy_of(ctx, pid).overlaps(start, end):
+            out.append(pid)
+    return out
+
+
+def busy_of(ctx: Ctx, provider_id: str) -> rules.Busy:
+    """The intervals in which visits take this provider (any room)."""
+    found = ctx.db.visits.find("provider_id", str(provider_id))
+    if str(provider_id).isdigit():  # a visit stored with a numeric provider_id
+        found = found + ctx.db.visits.find("provider_id", int(provider_id))
+    intervals = []
+    for visit in found:
+        if _int(visit.get("type")) == WALK_IN or _int(visit.get("status")) not in TAKING_STATUSES:
+            continue
+        start = _int(visit.get("start"))
+        if start is None:
+            continue
+        end = _int(visit.get("end"))
+        intervals.append((start, end if end is not None and end > start else start + 1))
+    return rules.Busy(intervals)
+
+
+# -- internals ---------------------------------------------------------------------------------
+def _check_credentials(ctx: Ctx, args: dict) -> dict | None:
+    """A live token is enough; otherwise key, secret and the four parameters (DESIGN 6)."""
+    user = ctx.user
+    if user is not None:
+        return user
+    if ctx.raw_token and not ctx.raw_api_key:
+        raise Unauthorized("A valid X-ApiToken header is required.")
+    missing = [name for name, sent in (("X-ApiKey", ctx.raw_api_key), ("X-ApiSecret", ctx.raw_api_secret))
+               if not sent]
+    missing += [name for name in KEYLESS_REQUIRED if name not in args]
+    if missing:
+        raise BadRequest.missing(*missing)
+    if ctx.api_key is None:
+        raise Unauthorized("Invalid API key for this clinic.")
+    if ctx.raw_api_secret != ctx.api_key.get("secret"):
+        raise Unauthorized("Invalid API secret.")
+    return None
+
+
+def _intake(ctx: Ctx, user: dict | None, intake_id: str | None) -> dict | None:
+    if intake_id is None:
+        return None
+    intake = ctx.db.intakes.get(intake_id)
+    if intake is None:
+        raise BadRequest.field("intake_id", f"no intake {intake_id!r} in this clinic.")
+    if users.is_patient(user) and str(intake.get("member_id")) != str(user["id"]):
+        raise Forbidden("This intake belongs to another patient.")
+    return intake
+
+
+def _room(ctx: Ctx, user: dict | None, room_code: str | None, intake: dict | None) -> dict:
+    if room_code is not None:
+        return rooms.get_room(ctx, room_code, field="room_code")
+    for fallback in ((intake or {}).get("room_code"), (user or {}).get("default_room")):
+        if fallback:
+            return rooms.get_room(ctx, fallback)  # 404: the record names a room that is gone
+    room = ctx.db.rooms.find_one("default", True)
+    if room is None:
+        raise BadRequest.missing("room_code")
+    return room
+
+
+def _consultation(room: dict, consultation_id: str | None, intake: dict | None) -> dict | None:
+    """The one asked for (400 if not in the room); else the intake's, if in this room; else the first."""
+    if consultation_id is None and intake and intake.get("consultation_id"):
+        for consultation in (room.get("payment") or {}).get("consultations") or []:
+            if consultation.get("id") == intake["consultation_id"]:
+                return consultation
+    return rooms.room_consultation(room, consultation_id)
+
+
+def _provider_ids(room: dict) -> list[str]:
+    return [str(pid) for pid in room.get("provider_ids") or []]
+
+
+def _schedules(ctx: Ctx, room: dict, provider_id: str) -> list[dict]:
+    return [s for s in ctx.db.schedules.find("room_code", room["code"])
+            if str(s.get("provider_id")) == provider_id]
+
+
+def _plans(ctx: Ctx, room: dict, location: str | None, provider_id: str | None) -> list:
+    """(provider_id, schedules, busy) of each provider offered: in the room, licensed, filtered."""
+    plans = []
+    for pid in _provider_ids(room):
+        if provider_id is not None and pid != provider_id:
+            continue
+        schedules = [s for s in _schedules(ctx, room, pid) if rules.licensed(s, location)]
+        if schedules:
+            plans.append((pid, schedules, busy_of(ctx, pid)))
+    return plans
+
+
+def _provider_slots(schedules: list[dict], start: int, end: int, duration_s: int) -> list:
+    """(slot_start, slot_end, schedule) of one provider, sorted; never two overlapping,
+    even when two of their schedules in the room overlap (the earlier slot is kept)."""
+    if len(schedules) == 1:
+        return [(s, e, schedules[0]) for s, e in rules.schedule_slots(schedules[0], start, end, duration_s)]
+    # Resolve overlaps on a wider grid than the window, so the answer does not depend on it.
+    margin = max(rules.DAY, duration_s)
+    tagged = sorted((s, e, i) for i, schedule in enumerate(schedules)
+                    for s, e in rules.schedule_slots(schedule, start - margin, end + margin, duration_s))
+    out: list = []
+    for s, e, i in tagged:
+        if not out or s >= out[-1][1]:
+            out.append((s, e, schedules[i]))
+    return [slot for slot in out if slot[0] >= start and slot[1] <= end]
+
+
+def _grid_schedule(ctx: Ctx, room: dict, provider_id: str, start: int, end: int,
+                   consultation: dict | None, location: str | None = None) -> dict | None:
+    """The provider's schedule in this room whose slot grid has exactly ``(start, end)``."""
+    duration_s = slot_seconds(consultation)
+    if end - start != duration_s:
+        return None
+    schedules = [s for s in _schedules(ctx, room, provider_id) if rules.licensed(s, location)]
+    for slot_start, slot_end, schedule in _provider_slots(schedules, start, end, duration_s):
+        if (slot_start, slot_end) == (start, end):
+            return schedule
+    return None
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _id_order(provider_id: str) -> tuple[int, str]:
+    """Numeric ids in numeric order."""
+    return (len(provider_id), provider_id) if provider_id.isdigit() else (1 << 30, provider_id)

@@ -282,3 +282,14 @@ def is_provider(user: dict | None) -> bool:
 def is_patient(user: dict | None) -> bool:
     """Members (200) and guests (600) are the patient side."""
     return bool(user) and int(user.get("type") or 0) in (rules.PATIENT, rules.GUEST)
+
+
+# -- profile rules other areas share (intakes: location, phone) -------------------------
+def us_states() -> frozenset[str]:
+    """The 50 states and DC, as POST /me accepts them."""
+    return rules.US_STATES
+
+
+def clean_phone(value, name: str = "phone") -> str:
+    """A phone number of 7 to 15 digits; 400 naming ``name`` otherwise."""
+    return rules.clean_phone(value, name)
