@@ -16,7 +16,7 @@ _NUMERIC = re.compile(r"-?\d+(?:\.\d+)?")
 
 
 def shape_errors(documented, actual, path: str = "data", optional_keys=(),
-                 allow_empty: bool = False) -> list[str]:
+                 allow_empty: bool = False, nullable_keys=(), text_keys=(), ignore_keys=()) -> list[str]:
     """Every place where ``actual`` does not have the documented shape, as ``"path: problem"``.
 
     - documented ``null``: anything goes;
@@ -28,16 +28,34 @@ def shape_errors(documented, actual, path: str = "data", optional_keys=(),
       only if the documented one is, or with ``allow_empty``.
 
     Paths look like ``data.user.id`` and ``data.slots[2].slot_id``; ``optional_keys`` name
-    them with list indexes written ``[]`` (``data.slots[].group_id``).
+    them with list indexes written ``[]`` (``data.slots[].group_id``), and so do:
+    - ``nullable_keys``: documented with a value, but null in the state the example asks
+      about (the call of a visit that has not started has no start time);
+    - ``text_keys``: documented text that happens to look numeric (a last name "01");
+    - ``ignore_keys``: not compared, where the documentation contradicts itself.
     """
-    optional = {_generic(p) for p in optional_keys}
+    rules = _Rules({_generic(p) for p in optional_keys}, allow_empty, {_generic(p) for p in nullable_keys},
+                   {_generic(p) for p in text_keys}, {_generic(p) for p in ignore_keys})
     errors: list[str] = []
-    _compare(documented, actual, path, optional, allow_empty, errors)
+    _compare(documented, actual, path, rules, rules.allow_empty, errors)
     return errors
 
 
+class _Rules(set):
+    """The optional paths (a set, as before) plus the other per-example allowances."""
+
+    def __init__(self, optional, allow_empty, nullable, text, ignore):
+        super().__init__(optional)
+        self.allow_empty, self.nullable, self.text, self.ignore = allow_empty, nullable, text, ignore
+
+
 def _compare(doc, ours, path, optional, allow_empty, errors) -> None:
-    if doc is None:
+    generic = _generic(path)
+    if doc is None or generic in optional.ignore or (ours is None and generic in optional.nullable):
+        return
+    if generic in optional.text:
+        if not isinstance(ours, str):
+            errors.append(f"{path}: expected a string, got {_kind(ours)}")
         return
     if isinstance(doc, dict):
         if isinstance(ours, list) and not ours and not doc:

@@ -9,6 +9,8 @@ call logs come from the records.
 
 from __future__ import annotations
 
+import zlib
+
 from vsee_sim.api.intakes import service as intakes
 from vsee_sim.api.users import service as users
 from vsee_sim.api.visits import rules
@@ -117,7 +119,7 @@ def _creator(ctx: Ctx, user: dict) -> dict:
 
 
 def _meeting(visit: dict, provider: dict | None) -> dict:
-    meeting = visit.get("meeting") or {}
+    meeting = visit.get("meeting") or _fixture_meeting(visit)
     return {
         "recording_auto_start": False,
         "phone_numbers": PHONE_NUMBERS,
@@ -126,6 +128,14 @@ def _meeting(visit: dict, provider: dict | None) -> dict:
         "conference_pin": meeting.get("conference_pin"),
         "meeting_id": meeting.get("meeting_id"),
     }
+
+
+def _fixture_meeting(visit: dict) -> dict:
+    """A visit loaded from a fixture without a meeting gets one derived from its code (stable)."""
+    code = str(visit.get("code") or visit["id"]).ljust(32, "0")
+    uuid = f"{code[:8]}-{code[8:12]}-{code[12:16]}-{code[16:20]}-{code[20:32]}"
+    return {"meeting_id": f"{int(visit.get('created') or 0) * 1000}_{uuid}__jitsi",
+            "conference_pin": 100000 + zlib.crc32(code.encode()) % 900000}
 
 
 def _payment(payment: dict | None) -> dict:
@@ -156,7 +166,7 @@ def _call_logs(visit: dict, provider: dict | None, member: dict | None) -> dict:
         "wait_time_1": waited,
         "patients": [member.get("vseeid")] if ran and member else [],
         "source": "v2",
-        "source_ids": [visit["meeting"]["meeting_id"]] if ran and visit.get("meeting") else [],
+        "source_ids": [_meeting(visit, None)["meeting_id"]] if ran else [],
     }
 
 

@@ -266,8 +266,10 @@ def _new_visit(ctx: Ctx, creator: dict, member: dict, room: dict, intake: dict |
     }
     ctx.db.visits.insert(visit)
     if intake is not None:
+        # the intake records who is visited: the visit's provider, once there is one
         ctx.db.intakes.update(intake["id"], visit_id=visit_id, modified=now,
-                              type=1 if fields["type"] == rules.WALKIN else 2)
+                              type=1 if fields["type"] == rules.WALKIN else 2,
+                              provider_id=intake.get("provider_id") or fields.get("provider_id"))
     return visit
 
 
