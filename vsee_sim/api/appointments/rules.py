@@ -50,6 +50,7 @@ def window(start: int | None, end: int | None, duration: int | None,
     ``available`` (the start of the first available slot) is only needed by rows 1 and
     7; it may be given as a function, called only then. ``duration`` is ignored, and
     not checked, when both ``start`` and ``end`` are set ("(ignored)" in the table).
+    Rows 5 and 6 never start before 0 (1970).
     Raises ``BadRequest`` naming the field: a time outside 0..year 3000, ``end`` not
     after ``start``, a ``duration`` not positive, a span longer than ``max_span``.
     """
@@ -71,7 +72,7 @@ def window(start: int | None, end: int | None, duration: int | None,
     if start is not None:
         return start, start + span
     if end is not None:
-        return end - span, end
+        return max(0, end - span), end  # no slot before 1970: the window is cut there
     if callable(available):
         available = available()
     if available is None:

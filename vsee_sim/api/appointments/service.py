@@ -26,7 +26,7 @@ from __future__ import annotations
 from vsee_sim.api.appointments import rules
 from vsee_sim.api.rooms import service as rooms
 from vsee_sim.api.users import service as users
-from vsee_sim.core.errors import BadRequest, Forbidden, NotFound, Unauthorized
+from vsee_sim.core.errors import BadRequest, Forbidden, Unauthorized
 from vsee_sim.core.tenancy import Ctx
 
 WALK_IN = 1
@@ -93,8 +93,9 @@ def first_available(plans: list, now: int, duration_s: int) -> int:
     while day_start < now + SEARCH_AHEAD:
         day_end = min(day_start + rules.DAY, now + SEARCH_AHEAD)
         best = None
-        for _, schedules, busy in plans:
-            for slot_start, slot_end, _ in _provider_slots(schedules, day_start, day_end + duration_s, duration_s):
+        for _pid, schedules, busy in plans:
+            candidates = _provider_slots(schedules, day_start, day_end + duration_s, duration_s)
+            for slot_start, slot_end, _schedule in candidates:
                 if slot_start >= day_end or (best is not None and slot_start >= best):
                     break
                 if not busy.overlaps(slot_start, slot_end):
