@@ -17,6 +17,13 @@ def _slots(clinic, token, **query):
     return clinic.ok(clinic.get("/availability", token, **query))["slots"]
 
 
+def _book_826(clinic, token) -> dict:
+    """Provider 826's 08:15 PDT slot on the documented Monday, for a new intake of ``token``'s patient."""
+    return clinic.ok(clinic.post("/visits", token, room_code="ceproom1", provider_id="826",
+                                 intake_id=clinic.intake(token, type=2)["id"],
+                                 slot_start=MONDAY_0815_PDT, slot_end=MONDAY_0815_PDT + 900))
+
+
 def test_documented_booking_verbatim(client, clinic):
     r = client.post("/api_v3/appointments", headers=auth(PATIENT_575), content_type=MULTIPART,
                     data={"member_id": "575", "slot_start": str(MONDAY_0815_PDT), "slot_end": "1470670200",
@@ -125,9 +132,7 @@ def test_one_time_link_valid_once_until_the_end(app, clinic, world):
 
     world.clock.freeze(MONDAY_0815_PDT - 86400)
     _, token = clinic.sso()
-    visit = clinic.ok(clinic.post("/visits", token, room_code="ceproom1", provider_id="826",
-                                  intake_id=clinic.intake(token, type=2)["id"],
-                                  slot_start=MONDAY_0815_PDT, slot_end=MONDAY_0815_PDT + 900))
+    visit = _book_826(clinic, token)
     ctx = Ctx(world=world, db=world.account("vclinic"))
     link = visit["one_time_link_token"]
     for bad in ("", "x" * 10):
@@ -146,9 +151,7 @@ def test_one_time_link_expires_with_the_appointment(clinic, world):
 
     world.clock.freeze(MONDAY_0815_PDT - 86400)
     _, token = clinic.sso()
-    visit = clinic.ok(clinic.post("/visits", token, room_code="ceproom1", provider_id="826",
-                                  intake_id=clinic.intake(token, type=2)["id"],
-                                  slot_start=MONDAY_0815_PDT, slot_end=MONDAY_0815_PDT + 900))
+    visit = _book_826(clinic, token)
     world.clock.freeze(MONDAY_0815_PDT + 900)
     ctx = Ctx(world=world, db=world.account("vclinic"))
     with pytest.raises(Forbidden):
@@ -158,7 +161,5 @@ def test_one_time_link_expires_with_the_appointment(clinic, world):
 def test_provider_sees_booking_in_their_list(clinic, world):
     world.clock.freeze(MONDAY_0815_PDT - 86400)
     _, token = clinic.sso()
-    visit = clinic.ok(clinic.post("/visits", token, room_code="ceproom1", provider_id="826",
-                                  intake_id=clinic.intake(token, type=2)["id"],
-                                  slot_start=MONDAY_0815_PDT, slot_end=MONDAY_0815_PDT + 900))
+    visit = _book_826(clinic, token)
     assert visit["id"] in {v["id"] for v in clinic.ok(clinic.get("/visits", PROVIDER_826, status="20"))}
