@@ -9,7 +9,7 @@ from vsee_sim.core.wire import Anything, NumericString, OutSchema, Text, WireSch
 
 # -- requests -----------------------------------------------------------------
 class IntakeIn(WireSchema):
-    """POST /intakes and POST /intakes/:id (the documented table lost its names; docs/fidelity.md I6)."""
+    """POST /intakes and POST /intakes/:id (the documented table lost its names; docs/fidelity.md I5)."""
 
     provider = NumericString(metadata={"description": "(optional) the id of the provider being visited"})
     provider_id = NumericString(metadata={"description": "alias of provider"})
