@@ -85,8 +85,8 @@ OVERRIDES: dict[str, dict] = {
     # Its intake's "attachments" is "" where GET /intakes/:id documents a list; its medical_profile
     # is the EMR area's embed (issue 5).
     "visits.get_id.1": {"allow_empty": True,
-                        "nullable_keys": ["data.actual_start", "data.related_walkin_id", "data.intake.consent",
-                                          *_NOT_STARTED_CALL],
+                        "nullable_keys": ["data.actual_start", "data.related_walkin_id",
+                                          "data.intake.consent", *_NOT_STARTED_CALL],
                         "optional_keys": ["data.related_walkin", "data.postvisit"],
                         "ignore_keys": ["data.intake.attachments", "data.intake.medical_profile"]},
     # The curl's user (201) is in a call (7730); the documented body is a cancelled visit.

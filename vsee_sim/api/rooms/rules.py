@@ -1,7 +1,7 @@
 """Rooms: pure rules (values and now in, decisions out).
 
 What a room's slug, code, name and domain may be, the record a new room starts as, and
-the working hours a provider gets on joining a room (docs/fidelity.md R1-R12).
+the working hours a provider gets on joining a room (docs/fidelity.md R3-R5, R12).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Other areas find rooms and their consultations here (``get_room``, ``room_consul
 ``provider_rooms``, ``user_rooms``).
 
 Deviations from VSee, and choices where the documentation is silent
-(each with its reason in docs/fidelity.md, R1-R12):
+(each with its reason in docs/fidelity.md, R1-R13):
 - GET /rooms, /rooms/:code and the provider lists are public (as documented); a room
   is shown in one representation (the union of the documented examples' keys).
 - A duplicate slug or code is a 400 naming it (case-insensitive); a missing code is
