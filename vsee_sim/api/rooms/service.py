@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from vsee_sim.api.rooms import rules
 from vsee_sim.api.users import service as users
-from vsee_sim.api.users.rules import US_STATES
 from vsee_sim.core.errors import BadRequest, Forbidden, NotFound
 from vsee_sim.core.tenancy import Ctx
 
@@ -201,5 +200,5 @@ def _ensure_schedule(ctx: Ctx, provider: dict, room: dict) -> None:
     ctx.db.schedules.insert({
         "id": ctx.ids.uuid(), "provider_id": provider["id"], "room_code": room["code"],
         "timezone": rules.schedule_timezone(provider.get("timezone"), room),
-        "weekly": rules.default_weekly(), "licensed_states": sorted(US_STATES),
+        "weekly": rules.default_weekly(), "licensed_states": sorted(users.us_states()),
     })
