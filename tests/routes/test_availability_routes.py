@@ -155,7 +155,7 @@ def test_a_booked_slot_is_flagged_and_a_cancelled_one_is_free_again(client, froz
 @pytest.mark.parametrize(("status", "type_", "taken"), [
     (10, 2, True), (20, 2, True), (25, 2, True), (30, 2, False), (40, 2, False), (50, 2, False),
     (20, 1, False),   # walk-ins do not hold slots
-    (20, 3, True),
+    (20, 3, False),   # nor do e-consults (answered later, at no set time)
 ])
 def test_which_visits_take_a_slot(client, frozen, vclinic, status, type_, taken):
     add_visit(vclinic, "1096", la(3, 9, 10), la(3, 9, 20), status=status, type_=type_)  # overlaps two slots

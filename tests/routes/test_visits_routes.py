@@ -167,6 +167,6 @@ def test_bad_bodies_are_400_not_500(clinic):
     _, token = clinic.sso()
     for path, body in (("/visits/close", {}), ("/visits/close", {"id": ["a"]}), ("/visits/inprogress", {"id": "x"}),
                        ("/visits/inprogress", {"id": "14", "actual_start": "soon"}), ("/visits/delete", {})):
-        r = clinic.post(path, token, **body)
+        r = clinic.post(path, PROVIDER_826 if path == "/visits/inprogress" else token, **body)
         assert r.status_code in (400, 404), (path, body, r.get_json())
         assert set(r.get_json()) >= {"code", "message"}

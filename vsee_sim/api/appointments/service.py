@@ -30,6 +30,7 @@ from vsee_sim.core.errors import BadRequest, Forbidden, Unauthorized
 from vsee_sim.core.tenancy import Ctx
 
 WALK_IN = 1
+ECONSULT = 3            # answered later, at no set time: takes no slot
 TAKING_STATUSES = frozenset({10, 20, 25})   # pending, confirmed, in progress
 DEFAULT_SLOT_MINUTES = 15                   # a room without consultations (the first example's 900 s)
 SEARCH_AHEAD = 28 * rules.DAY               # how far "available" is looked for
@@ -52,6 +53,8 @@ def availability(ctx: Ctx, args: dict) -> dict:
     if provider_id is not None and str(provider_id) not in _provider_ids(room):
         raise BadRequest.field("provider_id", f"provider {provider_id} is not in room {room['code']}.")
     plans = _plans(ctx, room, location, None if provider_id is None else str(provider_id))
+    if not _takes_appointments(room):
+        plans = []
     now = ctx.now
     start, end = rules.window(args.get("start"), args.get("end"), args.get("duration"),
                               lambda: first_available(plans, now, duration_s))
@@ -144,7 +147,7 @@ def busy_of(ctx: Ctx, provider_id: str) -> rules.Busy:
         found = found + ctx.db.visits.find("provider_id", int(provider_id))
     intervals = []
     for visit in found:
-        if _int(visit.get("type")) == WALK_IN or _int(visit.get("status")) not in TAKING_STATUSES:
+        if _int(visit.get("type")) in (WALK_IN, ECONSULT) or _int(visit.get("status")) not in TAKING_STATUSES:
             continue
         start = _int(visit.get("start"))
         if start is None:
@@ -204,6 +207,13 @@ def _consultation(room: dict, consultation_id: str | None, intake: dict | None) 
             if consultation.get("id") == intake["consultation_id"]:
                 return consultation
     return rooms.room_consultation(room, consultation_id)
+
+
+def _takes_appointments(room: dict) -> bool:
+    """A closed room, or one with appointments switched off, offers no slot (booking refuses them)."""
+    if (room.get("operation_settings") or {}).get("is_closed"):
+        return False
+    return ((room.get("visits") or {}).get("appointment") or {}).get("enabled", True) is not False
 
 
 def _provider_ids(room: dict) -> list[str]:

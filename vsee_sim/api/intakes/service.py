@@ -52,7 +52,12 @@ def update_intake(ctx: Ctx, intake_id: str, args: dict) -> dict:
     user = check_access(ctx, intake)
     changes = _clean(ctx, args, intake)
     if _member_field(args):
-        changes["member_id"] = _member_for(ctx, user, args)
+        member_id = _member_for(ctx, user, args)
+        if intake.get("visit_id") and member_id != intake.get("member_id"):
+            # the visit shows this intake (and its patient's medical record): its patient is fixed
+            raise BadRequest.field(_member_field(args), f"intake {intake['id']} is used by visit "
+                                                        f"{intake['visit_id']}; its patient cannot change.")
+        changes["member_id"] = member_id
     intake = claim(ctx, intake, user)
     changes["modified"] = ctx.now
     return present(ctx, ctx.db.intakes.update(intake["id"], **changes))

@@ -83,7 +83,7 @@ def add_walkin(ctx: Ctx, args: dict) -> dict:
     settings = _waiting_room_settings(ctx)
     if rules.room_is_full(len(waiting), settings["capacity"]):
         raise BadRequest(f"The waiting room {room['code']} is full ({settings['capacity']} waiting).")
-    consultation = rooms.room_consultation(room, intake.get("consultation_id"))
+    consultation = _consultation(room, None, intake)
     duration = _minutes(consultation)
     visit = _new_visit(ctx, user, member, room, intake, consultation, type=rules.WALKIN,
                        status=rules.PENDING, provider_id=provider_id,
@@ -104,7 +104,7 @@ def add_econsult(ctx: Ctx, args: dict) -> dict:
     room = rooms.get_room(ctx, args.get("room_code") or intake.get("room_code") or "", field="room_code")
     _room_open(room, None)
     provider_id = _room_provider(ctx, room, args.get("provider_id") or intake.get("provider_id"))
-    consultation = rooms.room_consultation(room, intake.get("consultation_id"))
+    consultation = _consultation(room, None, intake)
     visit = _new_visit(ctx, user, member, room, intake, consultation, type=rules.ECONSULT,
                        status=rules.PENDING, provider_id=provider_id, start=ctx.now,
                        end=ctx.now + _minutes(consultation) * 60)
@@ -131,8 +131,7 @@ def book(ctx: Ctx, args: dict) -> dict:
         raise BadRequest.missing("room_code")
     room = rooms.get_room(ctx, room_code, field="room_code")
     _room_open(room, "appointment")
-    consultation_id = args.get("consultation_id") or (intake or {}).get("consultation_id")
-    consultation = rooms.room_consultation(room, consultation_id)
+    consultation = _consultation(room, args.get("consultation_id"), intake)
     location = (intake or {}).get("location")
     provider_id = args.get("provider_id")
     if provider_id:
@@ -167,8 +166,13 @@ def start(ctx: Ctx, args: dict) -> dict:
     """POST /visits/inprogress: the call begins (10/20 -> 25)."""
     user = ctx.require_user()
     expire_waiting(ctx)
+    if not (users.is_provider(user) or users.is_staff(user)):
+        raise Forbidden("Only a provider (or staff) starts a visit.")
     visit = _visit_for(ctx, user, args["id"])
-    changes = {"actual_start": args.get("actual_start") or ctx.now}
+    actual_start = args.get("actual_start") or ctx.now
+    if not int(visit.get("created") or 0) <= actual_start <= ctx.now:
+        raise BadRequest.field("actual_start", "must lie between the visit's creation and now.")
+    changes = {"actual_start": actual_start}
     if not visit.get("provider_id") and users.is_provider(user):
         changes["provider_id"] = user["id"]
     return present(ctx, change_status(ctx, visit, "start", user, **changes))
@@ -189,7 +193,8 @@ def delete(ctx: Ctx, args: dict) -> dict:
     user = ctx.require_user()
     expire_waiting(ctx)
     visit = _visit_for(ctx, user, args["id"])
-    return present(ctx, change_status(ctx, visit, "cancel", user, reason=args.get("reason")))
+    reason = rules.clean_reason(args.get("reason"))
+    return present(ctx, change_status(ctx, visit, "cancel", user, reason=reason))
 
 
 def change_status(ctx: Ctx, visit: dict, action: str, user: dict | None, *, reason: str | None = None,
@@ -230,14 +235,19 @@ def use_one_time_link(ctx: Ctx, visit_id: str, token: str) -> dict:
 
 
 # -- helpers ------------------------------------------------------------------------
-def _follow_related(ctx: Ctx, walkin: dict, action: str, user: dict | None) -> None:
-    """The appointment a walk-in was entered for starts and ends with it, when it can."""
-    appointment = ctx.db.visits.get(walkin.get("appointment_id")) if walkin.get("appointment_id") else None
-    if appointment is None or action == "expire":
+def _follow_related(ctx: Ctx, visit: dict, action: str, user: dict | None) -> None:
+    """An appointment and the walk-in entered for it start and end together, when they can.
+
+    Each change is mirrored once: the mirror's own status no longer allows the action, so
+    the recursion stops there.
+    """
+    other_id = visit.get("appointment_id") or visit.get("related_walkin_id")
+    other = ctx.db.visits.get(other_id) if other_id else None
+    if other is None or action == "expire":
         return
-    if int(appointment.get("status") or 0) in rules.TRANSITIONS[action]:
-        extra = {k: walkin[k] for k in ("actual_start",) if action == "start" and walkin.get(k)}
-        change_status(ctx, appointment, action, user, reason=walkin.get("reason"), **extra)
+    if int(other.get("status") or 0) in rules.TRANSITIONS[action]:
+        extra = {k: visit[k] for k in ("actual_start",) if action == "start" and visit.get(k)}
+        change_status(ctx, other, action, user, reason=visit.get("reason"), **extra)
 
 
 def _new_visit(ctx: Ctx, creator: dict, member: dict, room: dict, intake: dict | None,
@@ -265,6 +275,9 @@ def _new_visit(ctx: Ctx, creator: dict, member: dict, room: dict, intake: dict |
         **fields,
     }
     ctx.db.visits.insert(visit)
+    linked = ctx.db.visits.get(intake.get("visit_id")) if intake and intake.get("visit_id") else None
+    if linked is not None and int(linked.get("status") or 0) in rules.ACTIVE:
+        intake = None  # a walk-in for an appointment shares its intake; it stays the appointment's
     if intake is not None:
         # the intake records who is visited: the visit's provider, once there is one
         ctx.db.intakes.update(intake["id"], visit_id=visit_id, modified=now,
@@ -279,6 +292,16 @@ def _payment(consultation: dict | None) -> dict:
     amount = f"{float(consultation.get('amount') or 0):.2f}"
     return {"duration": consultation.get("duration"), "amount": amount,
             "description": consultation.get("description"), "id": consultation.get("id")}
+
+
+def _consultation(room: dict, consultation_id: str | None, intake: dict | None) -> dict | None:
+    """The one asked for (400 if the room has no such); else the intake's if the room offers it;
+    else the room's first (as availability chooses)."""
+    if consultation_id:
+        return rooms.room_consultation(room, consultation_id)
+    offered = {c.get("id") for c in (room.get("payment") or {}).get("consultations") or []}
+    from_intake = (intake or {}).get("consultation_id")
+    return rooms.room_consultation(room, from_intake if from_intake in offered else None)
 
 
 def _minutes(consultation: dict | None) -> int:
