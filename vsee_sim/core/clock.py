@@ -27,6 +27,10 @@ class Clock:
         """Unix seconds, as VSee writes them."""
         return int(self.now())
 
+    def ms(self) -> int:
+        """Unix milliseconds (notification ``mtime``, paging by ``before``)."""
+        return int(self.now() * 1000)
+
     def freeze(self, at: float | None = None) -> None:
         self.frozen_at = self.now() if at is None else float(at)
         self.mode = "frozen"

@@ -57,6 +57,25 @@ class NotFound(ApiError):
 
 
 
+class PaymentRequired(ApiError):
+    """A card was declined (Stripe's ``card_error``; VSee relays it)."""
+
+    status = 402
+    default_message = "Your card was declined."
+
+
+class Conflict(ApiError):
+    status = 409
+    default_message = "This conflicts with the current state."
+
+
+class TooManyRequests(ApiError):
+    """Only from fault injection; ``Retry-After`` goes in ``headers``."""
+
+    status = 429
+    default_message = "Too many requests. Please retry later."
+
+
 class PayloadTooLarge(ApiError):
     status = 413
     default_message = "Request body is too large."

@@ -1,1 +1,5 @@
-"""Files: stored uploads and their signed URLs."""
+"""Files API."""
+
+from vsee_sim.api.files.routes import blp
+
+__all__ = ["blp"]

@@ -1,0 +1,1 @@
+"""Billing: pure rules (values and now in, decisions out)."""

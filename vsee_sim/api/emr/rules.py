@@ -1,0 +1,1 @@
+"""Emr: pure rules (values and now in, decisions out)."""

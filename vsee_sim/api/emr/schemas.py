@@ -1,0 +1,1 @@
+"""Emr: wire shapes."""

@@ -1,0 +1,1 @@
+"""Emr: use cases."""

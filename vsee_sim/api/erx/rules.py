@@ -1,0 +1,1 @@
+"""Erx: pure rules (values and now in, decisions out)."""

@@ -1,0 +1,1 @@
+"""Erx: use cases."""

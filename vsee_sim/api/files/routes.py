@@ -1,0 +1,8 @@
+"""Files: thin views. Parse, one service call, return."""
+
+from __future__ import annotations
+
+from vsee_sim.api.files import schemas, service  # noqa: F401
+from vsee_sim.core.http import SimBlueprint
+
+blp = SimBlueprint("files", __name__, url_prefix="/api_v3", description="Files API")

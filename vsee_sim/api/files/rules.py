@@ -1,0 +1,1 @@
+"""Files: pure rules (values and now in, decisions out)."""

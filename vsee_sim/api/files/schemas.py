@@ -1,0 +1,1 @@
+"""Files: wire shapes."""

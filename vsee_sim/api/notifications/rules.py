@@ -1,0 +1,1 @@
+"""Notifications: pure rules (values and now in, decisions out)."""
