@@ -170,3 +170,18 @@ def test_bad_bodies_are_400_not_500(clinic):
         r = clinic.post(path, PROVIDER_826 if path == "/visits/inprogress" else token, **body)
         assert r.status_code in (400, 404), (path, body, r.get_json())
         assert set(r.get_json()) >= {"code", "message"}
+
+
+def test_transitions_notify_the_other_party_and_push(clinic, world):
+    user_id, token = clinic.sso()
+    world.account("vclinic").endpoints.insert({"id": "ep-1", "key": "device-1", "user_id": user_id, "type": 30})
+    visit = clinic.walkin(token)
+    clinic.ok(clinic.post("/visits/inprogress", PROVIDER_826, id=visit["id"]))
+    notes = world.account("vclinic").notifications.find("user_id", user_id)
+    assert [(n["type"], n["data"]["visit_id"]) for n in notes] == [("visit.started", visit["id"])]
+    assert "John Will" in notes[0]["title"]
+    pushes = [m for m in world.outbox.all() if m.get("channel") == "push" and m["user_id"] == user_id]
+    assert [(p["push"], p["to"], p["type"]) for p in pushes] == [("apns", "device-1", "visit.started")]
+    # the provider who started it is not told of it
+    assert not [n for n in world.account("vclinic").notifications.find("user_id", "826")
+                if n["data"].get("visit_id") == visit["id"]]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from vsee_sim.api.appointments import service as appointments
 from vsee_sim.api.intakes import service as intakes
+from vsee_sim.api.notifications import service as notifications
 from vsee_sim.api.rooms import service as rooms
 from vsee_sim.api.users import service as users
 from vsee_sim.api.visits import rules
@@ -151,6 +152,7 @@ def book(ctx: Ctx, args: dict) -> dict:
     visit = _new_visit(ctx, user, member, room, intake, consultation, type=rules.SCHEDULED,
                        status=rules.CONFIRMED, provider_id=str(provider_id), start=start, end=end,
                        one_time_link_token=token, one_time_link_used=False)
+    _tell(ctx, visit, "visit.booked", user)
     return present(ctx, visit)
 
 
@@ -208,8 +210,32 @@ def change_status(ctx: Ctx, visit: dict, action: str, user: dict | None, *, reas
         changes["completed_by"] = user["id"] if user else visit.get("member_id")
         changes["reason"] = reason or rules.default_reason(status, int(visit.get("type") or 0))
     updated = ctx.db.visits.update(visit["id"], **changes)
+    _tell(ctx, updated, _EVENTS[status], user)
     _follow_related(ctx, updated, action, user)
     return updated
+
+
+_EVENTS = {rules.IN_PROGRESS: "visit.started", rules.COMPLETED: "visit.completed",
+           rules.CANCELLED: "visit.cancelled", rules.REFUNDED: "visit.refunded"}
+_TITLES = {
+    "visit.booked": "Your appointment with {other} is booked",
+    "visit.started": "Your visit with {other} has started",
+    "visit.completed": "Your visit with {other} is complete",
+    "visit.cancelled": "Your visit with {other} was cancelled",
+    "visit.refunded": "Your visit with {other} was refunded",
+}
+
+
+def _tell(ctx: Ctx, visit: dict, kind: str, actor: dict | None) -> None:
+    """Notify the visit's patient and provider of a change (not the one who made it)."""
+    member_id, provider_id = visit.get("member_id"), visit.get("provider_id")
+    for user_id, other_id in ((member_id, provider_id), (provider_id, member_id)):
+        if not user_id or (actor is not None and actor["id"] == user_id):
+            continue
+        other = ctx.db.users.get(other_id) if other_id else None
+        name = " ".join(p for p in ((other or {}).get("first_name"), (other or {}).get("last_name")) if p)
+        notifications.notify(ctx, user_id, kind, title=_TITLES[kind].format(other=name or "the clinic"),
+                             data={"visit_id": visit["id"], "status": visit.get("status")})
 
 
 def expire_waiting(ctx: Ctx) -> None:
