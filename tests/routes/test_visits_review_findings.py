@@ -68,3 +68,21 @@ def test_the_intakes_consultation_only_where_the_room_offers_it(clinic, world):
     intake = clinic.intake(token, consultation="551c5c51-1f61-47e9-bf13-3e22ac1f0144")["id"]   # ceproom1's 30 min
     visit = clinic.ok(clinic.post("/visits/add_walkin", token, intake_id=intake, room_code="room1"))
     assert visit["payment"]["id"] == "563c7521-8e70-4b11-82c8-4e7fac1f0144"                    # room1's first
+
+
+def test_room_codes_are_found_whatever_their_case(clinic):
+    assert clinic.queue("CEPROOM1")["capacity"] == 100
+
+
+def test_a_provider_has_no_current_visit_while_patients_wait(clinic):
+    _, token = clinic.sso()
+    clinic.walkin(token, provider_id="826")
+    assert clinic.ok(clinic.get("/visits/current", PROVIDER_826))["id"] == "7730"   # 826's call with 201
+    clinic.ok(clinic.post("/visits/close", PROVIDER_826, id="7730"))
+    assert clinic.ok(clinic.get("/visits/current", PROVIDER_826)) is None
+
+
+def test_the_documented_appointment_shows_its_related_walkin(clinic):
+    staff = clinic.staff_token()
+    visit = clinic.ok(clinic.get("/visits/18407167", staff))
+    assert visit["related_walkin"] == {"start": 1633628101, "end": 1633631701, "status": 30, "id": "18407370"}

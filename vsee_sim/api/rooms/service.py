@@ -29,7 +29,7 @@ from vsee_sim.core.tenancy import Ctx
 # -- lookups, for other areas ---------------------------------------------------------
 def get_room(ctx: Ctx, code: str, *, field: str | None = None) -> dict:
     """The account's room with this code: 404, or a 400 naming ``field`` when it came in a body."""
-    room = ctx.db.rooms.find_one("code", code) if code else None
+    room = ctx.db.rooms.find_one("code", code, fold=True) if code else None
     if room is None:
         if field:
             raise BadRequest.field(field, f"no room with code {code!r} in this clinic.")

@@ -49,6 +49,8 @@ def current(ctx: Ctx) -> dict | None:
     in_call = [v for v in mine if int(v["status"]) == rules.IN_PROGRESS]
     if in_call:
         return present(ctx, max(in_call, key=lambda v: int(v.get("actual_start") or 0)))
+    if users.is_provider(user):
+        return None             # a provider's current visit is a call; waiting patients are the queue's
     waiting = sorted((v for v in mine if rules.is_waiting(v)), key=rules.queue_key)
     return present(ctx, waiting[0]) if waiting else None
 
