@@ -403,7 +403,9 @@ def _room_open(room: dict, kind: str | None) -> None:
 
 
 def _waiting_in(ctx: Ctx, room_code: str) -> list[dict]:
-    return [v for v in ctx.db.visits.find("room_code", room_code) if rules.is_waiting(v)]
+    # by status: pending visits are few (max wait cancels them), a room's visits grow forever
+    return [v for v in ctx.db.visits.find("status", rules.PENDING)
+            if v.get("room_code") == room_code and rules.is_waiting(v)]
 
 
 def _waiting_room_settings(ctx: Ctx) -> dict:
