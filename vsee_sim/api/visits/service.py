@@ -45,7 +45,10 @@ def current(ctx: Ctx) -> dict | None:
     """The caller's visit in progress; else the walk-in they are waiting in; else null."""
     user = ctx.require_user()
     expire_waiting(ctx)
-    mine = [v for v in _own(ctx, user) if int(v.get("status") or 0) in rules.ACTIVE]
+    field = "provider_id" if users.is_provider(user) else "member_id"
+    # by status: a user's active visits are few, their history is not
+    mine = [v for status in rules.ACTIVE for v in ctx.db.visits.find("status", status)
+            if v.get(field) == user["id"]]
     in_call = [v for v in mine if int(v["status"]) == rules.IN_PROGRESS]
     if in_call:
         return present(ctx, max(in_call, key=lambda v: int(v.get("actual_start") or 0)))
@@ -419,11 +422,6 @@ def _setting(ctx: Ctx, *path: str):
     for key in path:
         node = node.get(key) if isinstance(node, dict) else None
     return node
-
-
-def _own(ctx: Ctx, user: dict) -> list[dict]:
-    field = "provider_id" if users.is_provider(user) else "member_id"
-    return ctx.db.visits.find(field, user["id"])
 
 
 def _visible(ctx: Ctx, user: dict) -> list[dict]:
