@@ -1,1 +1,73 @@
-"""Notifications: wire shapes."""
+"""Notifications and push endpoints: wire shapes of requests and responses, declared once."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from marshmallow import fields, pre_load, validate
+
+from vsee_sim.api.notifications.rules import DEFAULT_LIMIT, MAX_LIMIT
+from vsee_sim.core.wire import Anything, NumericString, OutSchema, Text, WireSchema
+
+_TYPES = "30 Apple Push Notification, 40 Google Cloud Messaging (10 email, as the fixture shows)"
+
+
+# -- requests -----------------------------------------------------------------
+class EndpointIn(WireSchema):
+    key = Text(required=True, metadata={"description": "device token (Apple) or registration id (Android)"})
+    type = fields.Integer(required=True, metadata={"description": _TYPES})
+
+
+class QueryIn(WireSchema):
+    """A query string: ``?type=`` (blank) means not sent, as the doc's "(empty) - all types" says.
+
+    WireSchema drops blanks only from dicts; webargs hands a query over as a MultiDictProxy.
+    """
+
+    @pre_load
+    def _blank_query_means_absent(self, data, **_):
+        if not isinstance(data, Mapping) or isinstance(data, dict):
+            return data
+        return {key: data[key] for key in data if key not in self.fields or data[key] != ""}
+
+
+class EndpointsQuery(QueryIn):
+    type = fields.Integer(metadata={"description": f"(optional) only endpoints of this type: {_TYPES}"})
+
+
+class NotificationsQuery(QueryIn):
+    limit = fields.Integer(validate=validate.Range(min=1, max=MAX_LIMIT),
+                           metadata={"description": f"(optional) how many to fetch, 1-{MAX_LIMIT}, "
+                                                    f"default {DEFAULT_LIMIT}"})
+    before = fields.Integer(validate=validate.Range(min=0, max=2**63 - 1),
+                            metadata={"description": "(optional) unix ms: only notifications with "
+                                                     "mtime < before (send the last one's mtime for the "
+                                                     "next page)"})
+
+
+# -- responses ------------------------------------------------------------------
+class EndpointOut(OutSchema):
+    id = fields.String()
+    key = fields.String()
+    user_id = NumericString()
+    type = fields.Integer()
+    arn = fields.String(metadata={"description": "the SNS endpoint (a fake, stable per key); null for email"})
+    created = fields.Integer()
+    modified = fields.Integer()
+
+
+class DeletedEndpointOut(OutSchema):
+    id = fields.String()
+
+
+class NotificationOut(OutSchema):
+    id = fields.String()
+    user_id = NumericString()
+    type = fields.String()
+    time = fields.Integer(metadata={"description": "unix seconds"})
+    mtime = fields.Integer(metadata={"description": "unix ms, unique per user"})
+    is_new = fields.Boolean()
+    read = fields.Boolean()
+    title = fields.String()
+    image = fields.String()
+    data = Anything(metadata={"description": "the event's details, e.g. {visit_id}"})

@@ -4,13 +4,29 @@
 started, completed or cancelled, a file shared): it stores the notification the user will
 read from ``GET /notifications`` and queues, in the namespace outbox, the push message the
 real service would send to each of the user's push endpoints (APNs 30, GCM 40).
+
+Deviations from VSee, and choices where the documentation is silent
+(each with its reason in docs/fidelity.md, N1-N9):
+- Endpoints and notifications are their owner's only: anyone else's id is a 404, for
+  staff too. Endpoint types 30 (APNs), 40 (GCM) and 10 (email, as the documented list
+  shows; its key must be an email address, it gets no ARN and no push).
+- The same ``key`` registered again by the same user updates that endpoint (type, ARN,
+  modified) instead of adding one. Other users' endpoints with that key are left alone.
+- ``arn`` is a fake SNS endpoint ARN, the same for the same platform, clinic and key.
+- ``GET /notifications``: newest first (mtime, then id); ``limit`` 1-100 (default 10);
+  ``before`` exclusive; a page never ends inside a group of equal mtimes. ``notify``
+  keeps each user's mtimes unique (a tie is bumped by 1 ms). ``time`` is a number.
+- The badge counts new (``is_new``) unread notifications; reading one clears both flags,
+  resetting the badge clears ``is_new`` on all of the caller's.
 """
 
 from __future__ import annotations
 
+from vsee_sim.api.notifications import rules
+from vsee_sim.core.errors import NotFound
 from vsee_sim.core.tenancy import Ctx
 
-PUSH_TYPES = {30: "apns", 40: "gcm"}
+PUSH_TYPES = {rules.APNS: "apns", rules.GCM: "gcm"}
 
 
 def notify(ctx: Ctx, user_id: str | None, kind: str, *, title: str, data: dict | None = None,
@@ -19,13 +35,16 @@ def notify(ctx: Ctx, user_id: str | None, kind: str, *, title: str, data: dict |
     if not user_id or ctx.db.users.get(str(user_id)) is None:
         return None
     now_ms = ctx.clock.ms()
+    # Unique per user, so that paging by ``before`` = the last mtime is exact (N6).
+    taken = (rules.mtime_of(n) for n in ctx.db.notifications.find("user_id", str(user_id)))
+    mtime = rules.unique_mtime(now_ms, taken)
     record = ctx.db.notifications.insert({
         "id": ctx.ids.uuid(), "user_id": str(user_id), "type": kind, "time": now_ms // 1000,
-        "mtime": now_ms, "is_new": True, "read": False, "title": title, "image": image,
+        "mtime": mtime, "is_new": True, "read": False, "title": title, "image": image,
         "data": dict(data or {}),
     })
     for endpoint in ctx.db.endpoints.find("user_id", str(user_id)):
-        channel = PUSH_TYPES.get(int(endpoint.get("type") or 0))
+        channel = PUSH_TYPES.get(_int(endpoint.get("type")))
         if channel is None:
             continue
         ctx.world.outbox.insert({
@@ -35,3 +54,82 @@ def notify(ctx: Ctx, user_id: str | None, kind: str, *, title: str, data: dict |
             "data": record["data"],
         })
     return record
+
+
+def _int(value) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _own(ctx: Ctx, collection, record_id: str, what: str) -> dict:
+    """The caller's record with this id; anyone else's is as unknown as a missing one."""
+    user = ctx.require_user()
+    record = collection.get(record_id)
+    if record is None or str(record.get("user_id")) != user["id"]:
+        raise NotFound(f"{what} {record_id} not found.")
+    return record
+
+
+# -- push endpoints ---------------------------------------------------------------------------
+def create_endpoint(ctx: Ctx, args: dict) -> dict:
+    """Register a device (or email) for the caller; the same key again updates it."""
+    user = ctx.require_user()
+    type_ = rules.clean_endpoint_type(args.get("type"))
+    key = rules.clean_endpoint_key(args.get("key"), type_)
+    arn = rules.fake_arn(type_, key, ctx.db.code)
+    now = ctx.now
+    for endpoint in ctx.db.endpoints.find("user_id", user["id"]):
+        if endpoint.get("key") == key:
+            return ctx.db.endpoints.update(endpoint["id"], type=type_, arn=arn, modified=now)
+    return ctx.db.endpoints.insert({"id": ctx.ids.uuid(), "key": key, "user_id": user["id"], "type": type_,
+                                    "arn": arn, "created": now, "modified": now})
+
+
+def list_endpoints(ctx: Ctx, args: dict) -> list[dict]:
+    """The caller's endpoints, oldest first, of one ``type`` if given."""
+    user = ctx.require_user()
+    endpoints = ctx.db.endpoints.find("user_id", user["id"])
+    if args.get("type") is not None:
+        wanted = rules.clean_endpoint_type(args["type"])
+        endpoints = [e for e in endpoints if _int(e.get("type")) == wanted]
+    return endpoints
+
+
+def show_endpoint(ctx: Ctx, endpoint_id: str) -> dict:
+    return _own(ctx, ctx.db.endpoints, endpoint_id, "Endpoint")
+
+
+def delete_endpoint(ctx: Ctx, endpoint_id: str) -> dict:
+    endpoint = _own(ctx, ctx.db.endpoints, endpoint_id, "Endpoint")
+    ctx.db.endpoints.delete(endpoint["id"])
+    return {"id": endpoint["id"]}
+
+
+# -- notifications ----------------------------------------------------------------------------
+def list_notifications(ctx: Ctx, args: dict) -> list[dict]:
+    """The caller's notifications, newest first, ``limit`` of them with mtime < ``before``."""
+    user = ctx.require_user()
+    return rules.page(ctx.db.notifications.find("user_id", user["id"]),
+                      args.get("limit") or rules.DEFAULT_LIMIT, args.get("before"))
+
+
+def read_notification(ctx: Ctx, notification_id: str) -> dict:
+    """Mark one of the caller's notifications read (and no longer new)."""
+    record = _own(ctx, ctx.db.notifications, notification_id, "Notification")
+    return ctx.db.notifications.update(record["id"], **rules.read_changes())
+
+
+def badge(ctx: Ctx) -> int:
+    user = ctx.require_user()
+    return rules.badge_count(ctx.db.notifications.find("user_id", user["id"]))
+
+
+def reset_badge(ctx: Ctx) -> bool:
+    user = ctx.require_user()
+    for record in ctx.db.notifications.find("user_id", user["id"]):
+        changes = rules.reset_changes(record)
+        if changes:
+            ctx.db.notifications.update(record["id"], **changes)
+    return True
