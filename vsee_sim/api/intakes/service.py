@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from vsee_sim.api.emr import service as emr
 from vsee_sim.api.intakes import rules
 from vsee_sim.api.rooms import service as rooms
 from vsee_sim.api.users import service as users
@@ -141,9 +142,9 @@ def present(ctx: Ctx, intake: dict) -> dict:
     }
     if intake.get("reset") is not None:
         view["reset"] = intake["reset"]
-    profile = ctx.db.emr.get(intake.get("member_id")) if intake.get("member_id") else None
+    profile = emr.medical_profile(ctx, intake.get("member_id"))
     if profile is not None:
-        view["medical_profile"] = dict(profile)
+        view["medical_profile"] = profile
     return view
 
 
