@@ -185,3 +185,9 @@ def test_transitions_notify_the_other_party_and_push(clinic, world):
     # the provider who started it is not told of it
     assert not [n for n in world.account("vclinic").notifications.find("user_id", "826")
                 if n["data"].get("visit_id") == visit["id"]]
+
+
+def test_a_blank_query_value_counts_as_not_sent(clinic):
+    _, token = clinic.sso()
+    visit = clinic.walkin(token)
+    assert [v["id"] for v in clinic.ok(clinic.get("/visits", token, status="", type=""))] == [visit["id"]]

@@ -7,6 +7,7 @@ Responses are whitelists: a field not declared is never sent (passwords, interna
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, fields, missing, pre_dump, pre_load
@@ -20,9 +21,11 @@ class WireSchema(Schema):
 
     @pre_load
     def _blank_means_absent(self, data: Any, **_: Any) -> Any:
-        if not isinstance(data, dict):
+        # a Mapping, not only a dict: query strings arrive as webargs' MultiDictProxy, whose
+        # item lookup returns a list for list fields
+        if not isinstance(data, Mapping):
             return data
-        out = dict(data)
+        out = {key: data[key] for key in data}
         for name, field in self.fields.items():
             key = field.data_key or name
             if out.get(key) == "" and not isinstance(field, fields.String):
