@@ -1,1 +1,92 @@
-"""Files: wire shapes."""
+"""Files: wire shapes of requests and responses, declared once."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+
+from marshmallow import fields, pre_load
+
+from vsee_sim.core.wire import Anything, NumericString, OutSchema, Text, WireSchema
+
+
+# -- requests -----------------------------------------------------------------
+class TargetIn(WireSchema):
+    id = Text(metadata={"description": "user or visit id"})
+    type = Text(metadata={"description": "user or visit"})
+
+
+class MetaIn(WireSchema):
+    category = Text(metadata={"description": "intake_attachment, user_consent, user_avatar or user_document"})
+    target_id = Text(metadata={"description": "(optional) the user or visit id (default: you)"})
+    target_type = Text(metadata={"description": "(optional) user or visit"})
+    target = fields.Nested(TargetIn, metadata={"description": "(optional) {id, type}, as responses show it"})
+
+
+class FileIn(WireSchema):
+    """``-F file=@x.jpg -F meta.category=user_document`` (``meta[category]`` and JSON ``meta`` too)."""
+
+    file = Anything(required=True, metadata={"type": "string", "format": "binary",
+                                             "description": "the file content (a multipart file part)"})
+    meta = fields.Nested(MetaIn, metadata={"description": "{category, target_id, target_type}"})
+
+    @pre_load
+    def _meta_as_json_text(self, data, **_):
+        """``-F 'meta={"category": "user_document"}'``: a JSON object sent as text."""
+        meta = data.get("meta") if isinstance(data, dict) else None
+        if isinstance(meta, str) and meta.strip().startswith("{"):
+            with contextlib.suppress(ValueError):  # else left as text: Nested says "not an object"
+                data = {**data, "meta": json.loads(meta)}
+        return data
+
+
+class RenameIn(WireSchema):
+    name = Text(metadata={"description": "the new file name (only the name can change)"})
+
+
+class FileListQuery(WireSchema):
+    target_id = Text(metadata={"description": "the user or visit the files are about"})
+    target_type = Text(metadata={"description": "user or visit"})
+    category = Text(metadata={"description": "user_document, intake_attachment, user_consent or user_avatar"})
+
+
+class DownloadQuery(WireSchema):
+    auth_code = Text(metadata={"description": "from a fullpath"})
+    time = fields.Integer(metadata={"description": "from a fullpath"})
+    size = Text(metadata={"description": "(optional) {W}x{H}, e.g. 320x240: an image resized to a PNG"})
+
+
+# -- responses ------------------------------------------------------------------
+class TargetOut(OutSchema):
+    id = NumericString()
+    type = fields.String()
+
+
+class AccountRefOut(OutSchema):
+    code = fields.String()
+
+
+class MetaOut(OutSchema):
+    category = fields.String()
+    target = fields.Nested(TargetOut)
+    account = fields.Nested(AccountRefOut)
+
+
+class CreatorOut(OutSchema):
+    id = NumericString()
+    username = fields.String()
+    email = fields.String()
+    type = fields.Integer()
+    full_name = fields.String()
+
+
+class FileOut(OutSchema):
+    id = fields.String()
+    name = fields.String()
+    size = fields.Integer()
+    ext = fields.String()
+    fullpath = fields.String(metadata={"description": "a signed URL of GET /files/:id (24 h)"})
+    meta = fields.Nested(MetaOut)
+    creator = fields.Nested(CreatorOut)
+    created = fields.Integer()
+    modified = fields.Integer()

@@ -49,6 +49,20 @@ def room_consultation(room: dict, consultation_id: str | None, *,
     raise BadRequest.field(field, f"no consultation {consultation_id!r} in room {room['code']}.")
 
 
+def can_see_visit(ctx: Ctx, user: dict, visit: dict) -> bool:
+    """Staff; the visit's patient or provider; a provider of the visit's room.
+
+    Here rather than in visits because files need it too, and files sit below visits
+    (visits.present -> users.service -> files.service).
+    """
+    if users.is_staff(user) or user["id"] in (str(visit.get("member_id")), str(visit.get("provider_id"))):
+        return True
+    if users.is_provider(user):
+        room = ctx.db.rooms.find_one("code", visit.get("room_code"))
+        return bool(room) and user["id"] in (room.get("provider_ids") or [])
+    return False
+
+
 def provider_rooms(ctx: Ctx, user_id: str) -> list[dict]:
     """The rooms whose ``provider_ids`` hold this user, in the clinic's order."""
     user_id = str(user_id)

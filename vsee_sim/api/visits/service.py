@@ -437,12 +437,7 @@ def _visible(ctx: Ctx, user: dict) -> list[dict]:
 
 
 def can_see(ctx: Ctx, user: dict, visit: dict) -> bool:
-    if users.is_staff(user) or visit.get("member_id") == user["id"] or visit.get("provider_id") == user["id"]:
-        return True
-    if users.is_provider(user):
-        room = ctx.db.rooms.find_one("code", visit.get("room_code"))
-        return bool(room) and user["id"] in (room.get("provider_ids") or [])
-    return False
+    return rooms.can_see_visit(ctx, user, visit)
 
 
 def _visit_for(ctx: Ctx, user: dict, visit_id) -> dict:
