@@ -126,7 +126,7 @@ def test_without_provider_a_free_one_is_picked(clinic, world):
 
 
 def test_one_time_link_valid_once_until_the_end(app, clinic, world):
-    from vsee_sim.api.visits import service
+    from vsee_sim.api.visits import booking as service
     from vsee_sim.core.errors import Forbidden
     from vsee_sim.core.tenancy import Ctx
 
@@ -145,7 +145,7 @@ def test_one_time_link_valid_once_until_the_end(app, clinic, world):
 
 
 def test_one_time_link_expires_with_the_appointment(clinic, world):
-    from vsee_sim.api.visits import service
+    from vsee_sim.api.visits import booking as service
     from vsee_sim.core.errors import Forbidden
     from vsee_sim.core.tenancy import Ctx
 

@@ -203,7 +203,7 @@ def test_the_owners_token_opens_without_a_signature(client):
     data = ok(upload(client, LIGENG))
     url = urlsplit(data["fullpath"]).path
     assert client.get(url, headers=LIGENG_2).status_code == 200
-    error(client.get(url, headers=ANTON), 403)            # another patient
+    error(client.get(url, headers=ANTON), 404)            # another patient: no hint it exists
     error(client.get(url), 403)                           # nobody
     error(client.get("/api_v3/files/00000000-0000-0000-0000-000000000000", headers=LIGENG), 404)
 

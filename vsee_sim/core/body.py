@@ -64,10 +64,12 @@ def _multipart_under_form_type(raw: bytes) -> dict[str, Any] | None:
     from werkzeug.formparser import FormDataParser
 
     try:
-        _, form, files = FormDataParser().parse(
+        _, form, files = FormDataParser(silent=False, max_form_parts=1000).parse(
             io.BytesIO(raw), "multipart/form-data", len(raw), {"boundary": match.group(1).decode("ascii")})
     except ValueError:
         return None
+    if not form and not files:
+        return None             # not multipart after all: read it as the form it says it is
     return _from_form(form, files)
 
 

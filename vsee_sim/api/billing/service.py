@@ -164,7 +164,7 @@ def process_invoice(ctx: Ctx, args: dict) -> dict:
                "paid": False, "source": card["id"] if card else None, "created": ctx.now}
     if not charge:
         return invoice
-    if card is not None:
+    if card is not None and due > 0:        # nothing due: nothing charged, the card is not tried
         rules.check_chargeable(card, ctx.now)
     invoice["paid"] = True
     if coupon:

@@ -116,7 +116,8 @@ def _clean_data(sec: Section, value, errors: dict) -> list | dict:
     if value is None:
         return empty(sec)
     if sec.kind == LIST:
-        if isinstance(value, dict) and (not value or all(str(k).isdigit() for k in value)):
+        indexed = isinstance(value, dict) and all(str(k).isascii() and str(k).isdigit() for k in value)
+        if indexed:
             value = [value[k] for k in sorted(value, key=int)]   # {} or {"0": ...}: PHP's array
         if not isinstance(value, list):
             errors["data"] = [f"must be a list of {_item_shape(sec)} objects."]

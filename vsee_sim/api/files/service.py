@@ -241,7 +241,7 @@ def download(ctx: Ctx, file_id: str, args: dict) -> tuple[bytes, str, str]:
             raise Forbidden("A valid auth_code and time (from a fullpath), or the owner's X-ApiToken, "
                             "is required.")
         if record is not None and not may_see(ctx, user, record):
-            raise Forbidden(f"You may not see file {file_id}.")
+            raise NotFound(f"File {file_id} not found.")      # as rename and delete: no hint it exists
     if record is None:
         raise NotFound(f"File {file_id} not found.")
     try:

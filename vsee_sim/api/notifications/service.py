@@ -133,3 +133,27 @@ def reset_badge(ctx: Ctx) -> bool:
         if changes:
             ctx.db.notifications.update(record["id"], **changes)
     return True
+
+
+# -- what visits tell their patient and provider ----------------------------------------
+# the event of a visit's new status (VSee's codes: 25 in progress, 30 completed, 40 cancelled, 50 refunded)
+VISIT_EVENTS = {25: "visit.started", 30: "visit.completed", 40: "visit.cancelled", 50: "visit.refunded"}
+_TITLES = {
+    "visit.booked": "Your appointment with {other} is booked",
+    "visit.started": "Your visit with {other} has started",
+    "visit.completed": "Your visit with {other} is complete",
+    "visit.cancelled": "Your visit with {other} was cancelled",
+    "visit.refunded": "Your visit with {other} was refunded",
+}
+
+
+def tell_visit(ctx: Ctx, visit: dict, kind: str, actor: dict | None) -> None:
+    """Notify the visit's patient and provider of a change (not the one who made it)."""
+    member_id, provider_id = visit.get("member_id"), visit.get("provider_id")
+    for user_id, other_id in ((member_id, provider_id), (provider_id, member_id)):
+        if not user_id or (actor is not None and actor["id"] == user_id):
+            continue
+        other = ctx.db.users.get(other_id) if other_id else None
+        name = " ".join(p for p in ((other or {}).get("first_name"), (other or {}).get("last_name")) if p)
+        notify(ctx, user_id, kind, title=_TITLES[kind].format(other=name or "the clinic"),
+               data={"visit_id": visit["id"], "status": visit.get("status")})

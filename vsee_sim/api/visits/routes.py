@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from vsee_sim.api.visits import schemas, service
+from vsee_sim.api.visits import booking, schemas, service
 from vsee_sim.core.http import SimBlueprint, current_ctx, token_required
 from vsee_sim.core.wire import envelope
 
@@ -39,7 +39,7 @@ def add_econsult(args):
 @blp.response(200, VISIT)
 def book(args):
     """Book an appointment (type 2, status 20) in a free slot; without provider_id, a free provider."""
-    return service.book(current_ctx(), args)
+    return booking.book(current_ctx(), args)
 
 
 @blp.route("/appointments", methods=["POST"])
@@ -48,7 +48,7 @@ def book(args):
 @blp.response(200, VISIT)
 def book_appointment(args):
     """The documented example's path for POST /visits."""
-    return service.book(current_ctx(), args)
+    return booking.book(current_ctx(), args)
 
 
 @blp.route("/visits/close", methods=["POST"])

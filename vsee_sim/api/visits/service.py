@@ -7,13 +7,11 @@ Deviations from VSee, and choices where the documentation is silent (docs/fideli
 - ``GET /visits/current`` with no visit in progress or waiting answers ``{"data": null}``.
 - A second walk-in of a patient already waiting is accepted (a new visit, as the real
   service's PHP does not refuse it); the queue counts the patient from their first.
-- Booking (``POST /visits``) accepts a free slot in the past: the newest documented
-  appointment starts 23 days before it was created. Availability flags past slots.
+- Booking lives in ``visits/booking.py``.
 """
 
 from __future__ import annotations
 
-from vsee_sim.api.appointments import service as appointments
 from vsee_sim.api.intakes import service as intakes
 from vsee_sim.api.notifications import service as notifications
 from vsee_sim.api.rooms import service as rooms
@@ -22,8 +20,6 @@ from vsee_sim.api.visits import rules
 from vsee_sim.api.visits.present import present
 from vsee_sim.core.errors import BadRequest, Forbidden, NotFound
 from vsee_sim.core.tenancy import Ctx
-
-LINK_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 
 # -- reading ------------------------------------------------------------------------
@@ -76,22 +72,22 @@ def add_walkin(ctx: Ctx, args: dict) -> dict:
     """Enter the waiting room (status 10), for oneself or, as staff or provider, for a patient."""
     user = ctx.require_user()
     expire_waiting(ctx)
-    member = _member(ctx, user, args)
+    member = member_for(ctx, user, args)
     appointment = _appointment_for_walkin(ctx, member, args)
     intake_id = args.get("intake_id") or (appointment or {}).get("intake_id")
     if not intake_id:
         raise BadRequest.missing("intake_id")
-    intake = _usable_intake(ctx, intake_id, member, allow_visit=(appointment or {}).get("id"))
+    intake = usable_intake(ctx, intake_id, member, allow_visit=(appointment or {}).get("id"))
     room = rooms.get_room(ctx, args.get("room_code") or intake.get("room_code") or "", field="room_code")
-    _room_open(room, "walkin")
-    provider_id = _room_provider(ctx, room, args.get("provider_id"))
+    room_open(room, "walkin")
+    provider_id = room_provider(ctx, room, args.get("provider_id"))
     waiting = _waiting_in(ctx, room["code"])
     settings = _waiting_room_settings(ctx)
     if rules.room_is_full(len(waiting), settings["capacity"]):
         raise BadRequest(f"The waiting room {room['code']} is full ({settings['capacity']} waiting).")
-    consultation = _consultation(room, None, intake)
+    consultation = consultation_for(room, None, intake)
     duration = _minutes(consultation)
-    visit = _new_visit(ctx, user, member, room, intake, consultation, type=rules.WALKIN,
+    visit = new_visit(ctx, user, member, room, intake, consultation, type=rules.WALKIN,
                        status=rules.PENDING, provider_id=provider_id,
                        start=ctx.now, end=ctx.now + duration * 60)
     if appointment is not None:
@@ -103,69 +99,18 @@ def add_walkin(ctx: Ctx, args: dict) -> dict:
 def add_econsult(ctx: Ctx, args: dict) -> dict:
     """An e-consult (type 3): a pending visit a provider answers later; it never queues."""
     user = ctx.require_user()
-    member = _member(ctx, user, args)
+    member = member_for(ctx, user, args)
     if not args.get("intake_id"):
         raise BadRequest.missing("intake_id")
-    intake = _usable_intake(ctx, args["intake_id"], member)
+    intake = usable_intake(ctx, args["intake_id"], member)
     room = rooms.get_room(ctx, args.get("room_code") or intake.get("room_code") or "", field="room_code")
-    _room_open(room, None)
-    provider_id = _room_provider(ctx, room, args.get("provider_id") or intake.get("provider_id"))
-    consultation = _consultation(room, None, intake)
-    visit = _new_visit(ctx, user, member, room, intake, consultation, type=rules.ECONSULT,
+    room_open(room, None)
+    provider_id = room_provider(ctx, room, args.get("provider_id") or intake.get("provider_id"))
+    consultation = consultation_for(room, None, intake)
+    visit = new_visit(ctx, user, member, room, intake, consultation, type=rules.ECONSULT,
                        status=rules.PENDING, provider_id=provider_id, start=ctx.now,
                        end=ctx.now + _minutes(consultation) * 60)
     return present(ctx, visit)
-
-
-def book(ctx: Ctx, args: dict) -> dict:
-    """POST /visits (and /appointments): a scheduled visit (status 20) in a free slot."""
-    user = ctx.require_user()
-    member = _member(ctx, user, args)
-    start, end = args.get("slot_start"), args.get("slot_end")
-    missing = [name for name, value in (("slot_start", start), ("slot_end", end)) if value is None]
-    if missing:
-        raise BadRequest.missing(*missing)
-    if end <= start:
-        raise BadRequest.field("slot_end", "must be after slot_start.")
-    if args.get("type") not in (None, rules.SCHEDULED):
-        raise BadRequest.field("type", "an appointment is type 2 (scheduling).")
-    intake = None
-    if args.get("intake_id"):
-        intake = _usable_intake(ctx, args["intake_id"], member)
-    room_code = args.get("room_code") or (intake or {}).get("room_code")
-    if not room_code:
-        raise BadRequest.missing("room_code")
-    room = rooms.get_room(ctx, room_code, field="room_code")
-    _room_open(room, "appointment")
-    consultation = _consultation(room, args.get("consultation_id"), intake)
-    location = (intake or {}).get("location")
-    provider_id = args.get("provider_id")
-    if provider_id:
-        _room_provider(ctx, room, provider_id)
-        state = appointments.slot_status(ctx, room, provider_id, start, end, consultation)
-        if state == "free" and location and str(provider_id) not in appointments.free_providers(
-                ctx, room, start, end, consultation, location=location):
-            state = "unlicensed"
-        if state != "free":
-            raise BadRequest.field("slot_start", _SLOT_MESSAGES[state].format(provider=provider_id))
-    else:
-        free = appointments.free_providers(ctx, room, start, end, consultation, location=location)
-        if not free:
-            raise BadRequest.field("slot_start", f"no provider of room {room['code']} is free for this slot.")
-        provider_id = free[0]
-    token = ctx.ids.alnum(10, LINK_ALPHABET) if _setting(ctx, "appointment", "one_time_link") else None
-    visit = _new_visit(ctx, user, member, room, intake, consultation, type=rules.SCHEDULED,
-                       status=rules.CONFIRMED, provider_id=str(provider_id), start=start, end=end,
-                       one_time_link_token=token, one_time_link_used=False)
-    _tell(ctx, visit, "visit.booked", user)
-    return present(ctx, visit)
-
-
-_SLOT_MESSAGES = {
-    "booked": "provider {provider} is already booked for this slot.",
-    "outside": "this slot is not one of provider {provider}'s slots for this room and consultation.",
-    "unlicensed": "provider {provider} is not licensed in the patient's state.",
-}
 
 
 # -- changing status ----------------------------------------------------------------
@@ -215,37 +160,14 @@ def change_status(ctx: Ctx, visit: dict, action: str, user: dict | None, *, reas
         changes["completed_by"] = user["id"] if user else visit.get("member_id")
         changes["reason"] = reason or rules.default_reason(status, int(visit.get("type") or 0))
     updated = ctx.db.visits.update(visit["id"], **changes)
-    _tell(ctx, updated, _EVENTS[status], user)
+    notifications.tell_visit(ctx, updated, notifications.VISIT_EVENTS[status], user)
     _follow_related(ctx, updated, action, user)
     return updated
 
 
-_EVENTS = {rules.IN_PROGRESS: "visit.started", rules.COMPLETED: "visit.completed",
-           rules.CANCELLED: "visit.cancelled", rules.REFUNDED: "visit.refunded"}
-_TITLES = {
-    "visit.booked": "Your appointment with {other} is booked",
-    "visit.started": "Your visit with {other} has started",
-    "visit.completed": "Your visit with {other} is complete",
-    "visit.cancelled": "Your visit with {other} was cancelled",
-    "visit.refunded": "Your visit with {other} was refunded",
-}
-
-
-def _tell(ctx: Ctx, visit: dict, kind: str, actor: dict | None) -> None:
-    """Notify the visit's patient and provider of a change (not the one who made it)."""
-    member_id, provider_id = visit.get("member_id"), visit.get("provider_id")
-    for user_id, other_id in ((member_id, provider_id), (provider_id, member_id)):
-        if not user_id or (actor is not None and actor["id"] == user_id):
-            continue
-        other = ctx.db.users.get(other_id) if other_id else None
-        name = " ".join(p for p in ((other or {}).get("first_name"), (other or {}).get("last_name")) if p)
-        notifications.notify(ctx, user_id, kind, title=_TITLES[kind].format(other=name or "the clinic"),
-                             data={"visit_id": visit["id"], "status": visit.get("status")})
-
-
 def expire_waiting(ctx: Ctx) -> None:
     """Cancel pending walk-ins that waited longer than the clinic allows (on the namespace clock)."""
-    max_wait = int(_setting(ctx, "visit", "time", "max_wait_time") or 0)
+    max_wait = int(setting(ctx, "visit", "time", "max_wait_time") or 0)
     if max_wait <= 0:
         return
     now = ctx.now
@@ -253,16 +175,6 @@ def expire_waiting(ctx: Ctx) -> None:
         if rules.waited_too_long(visit, now, max_wait):
             change_status(ctx, visit, "expire", None, reason=rules.MAX_WAIT_REASON,
                           actual_end=int(visit.get("created") or now) + max_wait)
-
-
-def use_one_time_link(ctx: Ctx, visit_id: str, token: str) -> dict:
-    """Redeem an appointment's one-time link: valid once, until the appointment ends."""
-    visit = ctx.db.visits.get(visit_id)
-    if (visit is None or not token or visit.get("one_time_link_token") != token
-            or visit.get("one_time_link_used") or ctx.now >= int(visit.get("end") or 0)
-            or int(visit.get("status") or 0) not in rules.ACTIVE):
-        raise Forbidden("This appointment link is invalid, expired or already used.")
-    return ctx.db.visits.update(visit_id, one_time_link_used=True, modified=ctx.now)
 
 
 # -- helpers ------------------------------------------------------------------------
@@ -281,7 +193,7 @@ def _follow_related(ctx: Ctx, visit: dict, action: str, user: dict | None) -> No
         change_status(ctx, other, action, user, reason=visit.get("reason"), **extra)
 
 
-def _new_visit(ctx: Ctx, creator: dict, member: dict, room: dict, intake: dict | None,
+def new_visit(ctx: Ctx, creator: dict, member: dict, room: dict, intake: dict | None,
                consultation: dict | None, **fields) -> dict:
     now = ctx.now
     visit_id = ctx.ids.next_number("visit")
@@ -325,7 +237,7 @@ def _payment(consultation: dict | None) -> dict:
             "description": consultation.get("description"), "id": consultation.get("id")}
 
 
-def _consultation(room: dict, consultation_id: str | None, intake: dict | None) -> dict | None:
+def consultation_for(room: dict, consultation_id: str | None, intake: dict | None) -> dict | None:
     """The one asked for (400 if the room has no such); else the intake's if the room offers it;
     else the room's first (as availability chooses)."""
     if consultation_id:
@@ -339,7 +251,7 @@ def _minutes(consultation: dict | None) -> int:
     return int((consultation or {}).get("duration") or 15)
 
 
-def _member(ctx: Ctx, user: dict, args: dict) -> dict:
+def member_for(ctx: Ctx, user: dict, args: dict) -> dict:
     """The patient the visit is for: the caller, or (staff, providers) member_id / member_code."""
     member = None
     if args.get("member_id"):
@@ -362,7 +274,7 @@ def _member(ctx: Ctx, user: dict, args: dict) -> dict:
     return member
 
 
-def _usable_intake(ctx: Ctx, intake_id: str, member: dict, allow_visit: str | None = None) -> dict:
+def usable_intake(ctx: Ctx, intake_id: str, member: dict, allow_visit: str | None = None) -> dict:
     intake = intakes.get_intake(ctx, intake_id, field="intake_id")
     if intake.get("member_id") is None:
         intake = intakes.claim(ctx, intake, member)
@@ -389,7 +301,7 @@ def _appointment_for_walkin(ctx: Ctx, member: dict, args: dict) -> dict | None:
     return appointment
 
 
-def _room_provider(ctx: Ctx, room: dict, provider_id) -> str | None:
+def room_provider(ctx: Ctx, room: dict, provider_id) -> str | None:
     if not provider_id:
         return None
     provider_id = str(provider_id)
@@ -398,7 +310,7 @@ def _room_provider(ctx: Ctx, room: dict, provider_id) -> str | None:
     return provider_id
 
 
-def _room_open(room: dict, kind: str | None) -> None:
+def room_open(room: dict, kind: str | None) -> None:
     if (room.get("operation_settings") or {}).get("is_closed"):
         raise BadRequest(room["operation_settings"].get("close_msg") or f"Room {room['code']} is closed.")
     if kind and not ((room.get("visits") or {}).get(kind) or {}).get("enabled", True):
@@ -417,7 +329,7 @@ def _waiting_room_settings(ctx: Ctx) -> dict:
             "average_visit_time": int(settings.get("average_visit_time") or 0)}
 
 
-def _setting(ctx: Ctx, *path: str):
+def setting(ctx: Ctx, *path: str):
     node = ctx.db.meta.get("settings") or {}
     for key in path:
         node = node.get(key) if isinstance(node, dict) else None
