@@ -20,6 +20,26 @@ def auth(token: str) -> dict:
     return {"X-ApiToken": token, "X-AccountCode": "vclinic"}
 
 
+def error(resp, status: int, field: str | None = None) -> dict:
+    """Assert VSee's error body; when ``field`` is given, it is named in message and errors."""
+    assert resp.status_code == status, resp.get_json()
+    body = resp.get_json()
+    assert body["code"] == status and isinstance(body["message"], str) and body["message"]
+    assert set(body) <= {"code", "message", "errors"}
+    if field is not None:
+        assert field in body["message"], body
+        assert field in body.get("errors", {}), body
+    return body
+
+
+def ok(resp):
+    """Assert a 200 with VSee's success envelope; its data."""
+    assert resp.status_code == 200, resp.get_json()
+    body = resp.get_json()
+    assert list(body) == ["data"]
+    return body["data"]
+
+
 class Clinic:
     def __init__(self, client, world=None):
         self.client = client

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from clinic import error, ok
 
 P201 = {"X-ApiToken": "6366a7018a39536a1ef4b63626f8e734"}
 P575 = {"X-ApiToken": "5a2eb231d652b49f4d7fc0fbb78328fb"}
@@ -18,24 +19,6 @@ CARD_KEYS = {"id", "type", "brand", "exp_month", "exp_year", "last4", "name", "i
 INVOICE_KEYS = {"currency", "consultation", "coupon", "amount_due"}
 COUPON_KEYS = {"id", "object", "amount_off", "created", "currency", "duration", "duration_in_months",
                "livemode", "max_redemptions", "metadata", "percent_off", "redeem_by", "times_redeemed", "valid"}
-
-
-def error(resp, status: int, field: str | None = None) -> dict:
-    assert resp.status_code == status, resp.get_json()
-    body = resp.get_json()
-    assert body["code"] == status and isinstance(body["message"], str) and body["message"]
-    assert set(body) <= {"code", "message", "errors"}
-    if field is not None:
-        assert field in body["message"], body
-        assert field in body.get("errors", {}), body
-    return body
-
-
-def ok(resp):
-    assert resp.status_code == 200, resp.get_json()
-    body = resp.get_json()
-    assert list(body) == ["data"]
-    return body["data"]
 
 
 def add(client, token="tok_visa", headers=P201, query=QUERY, **body):

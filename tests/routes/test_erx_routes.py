@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from clinic import error, ok
 
 T0 = 1_700_000_000
 FORM = "application/x-www-form-urlencoded"
@@ -35,24 +36,6 @@ def frozen(world):
     world.clock.freeze(T0)
     world.tokens.insert({"token": API_USER_TOKEN, "user_id": "15729940", "kind": "access", "expiry": None,
                          "created": T0, "account": "vclinic"})
-
-
-def error(resp, status: int, field: str | None = None) -> dict:
-    assert resp.status_code == status, resp.get_json()
-    body = resp.get_json()
-    assert body["code"] == status and isinstance(body["message"], str) and body["message"]
-    assert set(body) <= {"code", "message", "errors"}
-    if field is not None:
-        assert field in body["message"], body
-        assert field in body.get("errors", {}), body
-    return body
-
-
-def ok(resp):
-    assert resp.status_code == 200, resp.get_json()
-    body = resp.get_json()
-    assert list(body) == ["data"]
-    return body["data"]
 
 
 def pharmacies(client, headers=P575, user="575") -> list[dict]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from clinic import error, ok
 
 from vsee_sim.api.users.rules import US_STATES
 
@@ -41,25 +42,6 @@ PROVIDER_DETAIL_KEYS = {"id", "code", "first_name", "last_name", "username", "vs
 USER_ROOM_KEYS = {"_id", "slug", "name", "domain", "code", "active", "users", "account_code", "provider_ids",
                   "public_access_room", "modified", "created", "payment", "default"}
 CONSULTATION_KEYS = {"id", "description", "duration", "amount", "group", "charge", "slots"}
-
-
-def error(resp, status: int, field: str | None = None) -> dict:
-    """Assert a VSee error body; when ``field`` is given, it is named in message and errors."""
-    assert resp.status_code == status, resp.get_json()
-    body = resp.get_json()
-    assert body["code"] == status and isinstance(body["message"], str) and body["message"]
-    assert set(body) <= {"code", "message", "errors"}
-    if field is not None:
-        assert field in body["message"], body
-        assert field in body.get("errors", {}), body
-    return body
-
-
-def ok(resp):
-    assert resp.status_code == 200, resp.get_json()
-    body = resp.get_json()
-    assert list(body) == ["data"]
-    return body["data"]
 
 
 def new_room(client, headers=PROVIDER, **fields):
