@@ -29,3 +29,11 @@ def test_a_file_another_patient_may_not_see_is_not_found(client):
     other = {"X-ApiToken": r.get_json()["data"]["token"]["token"]}
     assert client.get(f"/api_v3/files/{file_id}", headers=other).status_code == 404
     assert client.get(f"/api_v3/files/{file_id}", headers=P201).get_data() == b"notes"
+
+
+def test_file_list_reads_meta_category_too(client):
+    client.post("/api_v3/files", headers=P201, content_type="multipart/form-data",
+                data={"file": (io.BytesIO(b"notes"), "notes.txt"), "meta.category": "user_document"})
+    for query in ("category=user_avatar", "meta.category=user_avatar"):
+        listed = client.get(f"/api_v3/files?target_id=201&target_type=user&{query}", headers=P201).get_json()["data"]
+        assert all(f["meta"]["category"] == "user_avatar" for f in listed) and listed

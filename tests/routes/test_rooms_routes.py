@@ -163,7 +163,7 @@ def test_patients_may_not_create_rooms(client):
     assert len(ok(client.get("/api_v3/rooms"))) == len(DEMO_ROOMS)
 
 
-@pytest.mark.parametrize("field", ["domain", "slug", "name"])
+@pytest.mark.parametrize("field", ["domain", "name"])
 def test_create_room_missing_field(client, field):
     body = {"domain": "vclinic.vsee.me", "slug": "s1", "name": "n1"}
     del body[field]
@@ -173,9 +173,21 @@ def test_create_room_missing_field(client, field):
 
 def test_create_room_empty_body_names_every_missing_field(client):
     err = error(client.post("/api_v3/rooms", headers=PROVIDER), 400)
-    assert set(err["errors"]) == {"domain", "slug", "name"}
-    for field in ("domain", "slug", "name"):
+    assert set(err["errors"]) == {"domain", "name"}
+    for field in ("domain", "name"):
         assert field in err["message"]
+
+
+def test_create_room_without_slug_as_the_table_documents_it(client):
+    """The parameter table lists domain, code, default and name; only the curl sends slug."""
+    room = ok(client.post("/api_v3/rooms", json={"domain": "vclinic.vsee.me", "name": "Dr Who's room",
+                                                 "code": "drwho"}, headers=PROVIDER))
+    assert (room["code"], room["slug"]) == ("drwho", "drwho")
+    room = ok(client.post("/api_v3/rooms", json={"domain": "vclinic.vsee.me", "name": "Dr Who's room"},
+                          headers=PROVIDER))
+    assert room["slug"] == "Dr-Who-s-room"
+    error(client.post("/api_v3/rooms", json={"domain": "vclinic.vsee.me", "name": "Dr Who's room"},
+                      headers=PROVIDER), 400, "slug")     # the same derived slug twice is a duplicate
 
 
 @pytest.mark.parametrize("field, value", [

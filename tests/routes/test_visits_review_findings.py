@@ -86,3 +86,32 @@ def test_the_documented_appointment_shows_its_related_walkin(clinic):
     staff = clinic.staff_token()
     visit = clinic.ok(clinic.get("/visits/18407167", staff))
     assert visit["related_walkin"] == {"start": 1633628101, "end": 1633631701, "status": 30, "id": "18407370"}
+
+
+def test_close_takes_the_production_clients_actual_end(clinic, world):
+    world.clock.freeze(1_800_000_000)
+    _, token = clinic.sso()
+    visit = clinic.walkin(token)
+    clinic.ok(clinic.post("/visits/inprogress", PROVIDER_826, id=visit["id"]))
+    world.clock.advance(1200)
+    r = clinic.post("/visits/close", PROVIDER_826, id=visit["id"], status=30, actual_end=1_800_000_000 - 5)
+    assert r.status_code == 400 and "actual_end" in r.get_json()["message"]
+    done = clinic.ok(clinic.post("/visits/close", PROVIDER_826, id=visit["id"], status=30,
+                                 actual_end=1_800_000_900))
+    assert done["actual_end"] == 1_800_000_900 and done["call_logs"]["total_duration"] == 900
+
+
+def test_the_intake_records_the_visits_consultation_and_provider(clinic, world):
+    world.clock.freeze(MONDAY_0815_PDT - 86400)
+    _, token = clinic.sso()
+    intake = clinic.intake(token, type=2, provider="826")["id"]
+    visit = clinic.ok(clinic.post("/visits", token, room_code="ceproom1", provider_id="1096", intake_id=intake,
+                                  slot_start=MONDAY_0815_PDT + 3600, slot_end=MONDAY_0815_PDT + 4500))
+    assert visit["intake"]["provider_id"] == "1096"
+    assert visit["intake"]["consultation"]["id"] == visit["payment"]["id"] == "551c5c50-6cbb-497a-aaf5-3333ac1f0144"
+
+
+def test_intake_update_reads_the_tables_reasonforvisit(clinic):
+    _, token = clinic.sso()
+    intake = clinic.intake(token)["id"]
+    assert clinic.ok(clinic.post(f"/intakes/{intake}", token, reasonforvisit="Rash"))["reason_for_visit"] == "Rash"

@@ -48,6 +48,8 @@ class FileListQuery(WireSchema):
     target_id = Text(metadata={"description": "the user or visit the files are about"})
     target_type = Text(metadata={"description": "user or visit"})
     category = Text(metadata={"description": "user_document, intake_attachment, user_consent or user_avatar"})
+    meta_category = Text(data_key="meta.category", load_only=True,
+                         metadata={"description": "alias of category (the upload's name for it)"})
 
 
 class DownloadQuery(WireSchema):

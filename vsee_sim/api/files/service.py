@@ -218,7 +218,7 @@ def list_files(ctx: Ctx, args: dict) -> list[dict]:
     kind = args.get("target_type")
     kind = rules.check_target_type(kind, "target_type") if kind else None
     target_id = args.get("target_id") or None
-    category = args.get("category")
+    category = args.get("category") or args.get("meta_category")
     category = rules.check_list_category(category) if category else None
     records = (ctx.db.files.find("target_id", str(target_id)) if target_id else ctx.db.files.all())
     return [file_view(ctx, r) for r in records

@@ -14,6 +14,8 @@ class IntakeIn(WireSchema):
     provider = NumericString(metadata={"description": "(optional) the id of the provider being visited"})
     provider_id = NumericString(metadata={"description": "alias of provider"})
     reason_for_visit = Anything(metadata={"description": "(optional) text, or a list of texts"})
+    reasonforvisit = Anything(load_only=True, metadata={"description": "alias of reason_for_visit (the name "
+                                                                      "the documented table shows)"})
     type = Anything(metadata={"description": "(optional) 1 walk-in, 2 schedule"})
     member_code = Text(metadata={"description": "(optional) the patient's code (staff and providers)"})
     member_id = NumericString(metadata={"description": "(optional) the patient's id, as member_code"})

@@ -189,6 +189,8 @@ def _clean(ctx: Ctx, args: dict, intake: dict | None) -> dict:
                                                                    field="room_code")["code"]))
     if "type" in args:
         check(lambda: out.__setitem__("type", rules.clean_type(args["type"])))
+    if "reasonforvisit" in args and "reason_for_visit" not in args:
+        args = {**args, "reason_for_visit": args["reasonforvisit"]}      # the table's name for it
     if "reason_for_visit" in args:
         check(lambda: out.__setitem__("reason_for_visit", rules.clean_reason(args["reason_for_visit"])))
     if "location" in args:

@@ -36,6 +36,12 @@ def clean_slug(value: str | None) -> str:
     return slug
 
 
+def slug_from(text: str) -> str:
+    """A slug for a room the client named but did not slug (the documented table has no slug row)."""
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", text.strip()).strip("-")[:64]
+    return slug or "room"
+
+
 def clean_code(value: str | None) -> str:
     """A room code given by the client: 1-32 letters, digits, '-' or '_'."""
     code = (value or "").strip()

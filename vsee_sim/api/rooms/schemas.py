@@ -10,7 +10,8 @@ from vsee_sim.core.wire import Anything, NumericString, OutSchema, Text, WireSch
 # -- requests -----------------------------------------------------------------
 class RoomIn(WireSchema):
     domain = Text(required=True, metadata={"description": "the clinic's domain, e.g. vclinic.vsee.me"})
-    slug = Text(required=True, metadata={"description": "unique per clinic; letters, digits, '-', '_'"})
+    slug = Text(metadata={"description": "unique per clinic; letters, digits, '-', '_' "
+                                         "(default: from code, else from name)"})
     name = Text(required=True, metadata={"description": "the room's name"})
     code = Text(metadata={"description": "(optional) unique room code (default: 5 lowercase alphanumerics)"})
     default = fields.Boolean(metadata={"description": "(optional) make this the clinic's default room"})

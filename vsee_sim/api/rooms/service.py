@@ -140,8 +140,9 @@ def create_room(ctx: Ctx, args: dict) -> dict:
     if not (users.is_provider(caller) or users.is_staff(caller)):
         raise Forbidden("Only providers and clinic staff may create rooms.")
     domain = rules.clean_domain(args["domain"])
-    slug = rules.clean_slug(args["slug"])
     name = rules.clean_name(args["name"])
+    given = args.get("slug")
+    slug = rules.clean_slug(given if given is not None else rules.slug_from(args.get("code") or name))
     rooms = ctx.db.rooms.all()
     if any(rules.same_key(room.get("slug"), slug) for room in rooms):
         raise BadRequest.field("slug", f"a room with slug {slug!r} already exists in this clinic.")

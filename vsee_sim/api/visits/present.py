@@ -10,6 +10,7 @@ call logs come from the records.
 from __future__ import annotations
 
 import zlib
+from datetime import UTC, datetime
 
 from vsee_sim.api.intakes import service as intakes
 from vsee_sim.api.users import service as users
@@ -75,8 +76,7 @@ def present(ctx: Ctx, visit: dict) -> dict:
         "isEditExpired": False,
         "room": _room(room) if room else None,
         "account": _account(ctx),
-        "prescriptionsBeforeVisit": _prescriptions(ctx, visit),
-        "prescriptions": [],
+        **_prescriptions(ctx, visit),
         "root_visit": {"id": visit["id"], "group_chat_id": None, "participants": None},
     }
     if related is not None:
@@ -185,13 +185,28 @@ def _account(ctx: Ctx) -> dict:
     }
 
 
-def _prescriptions(ctx: Ctx, visit: dict) -> list:
-    """The member's prescriptions on record (eRx records as stored)."""
+def _prescriptions(ctx: Ctx, visit: dict) -> dict:
+    """The member's eRx prescriptions (as stored): those dated before the visit's day, and those
+    its provider wrote from that day on (``prescriptions``)."""
+    before, during = [], []
     member_id = visit.get("member_id")
-    if not member_id:
-        return []
-    return [{k: v for k, v in p.items() if k not in ("id", "user_id")}
-            for p in ctx.db.prescriptions.find("user_id", member_id)]
+    day = _day(visit.get("actual_start") or visit.get("start"))
+    for record in ctx.db.prescriptions.find("user_id", member_id) if member_id else []:
+        shown = {k: v for k, v in record.items() if k not in ("id", "user_id")}
+        written = str(record.get("PrescriptionDate") or "")[:10]
+        if day is None or written < day:
+            before.append(shown)
+        elif str(record.get("PrescriberId")) == str(visit.get("provider_id")):
+            during.append(shown)
+    return {"prescriptionsBeforeVisit": before, "prescriptions": during}
+
+
+def _day(ts) -> str | None:
+    """The UTC date of a unix time as ISO text (eRx dates are "2016-03-09T00:00:00")."""
+    try:
+        return datetime.fromtimestamp(int(ts), tz=UTC).strftime("%Y-%m-%d")
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
 
 
 def _full_name(user: dict) -> str:

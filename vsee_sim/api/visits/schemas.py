@@ -61,6 +61,7 @@ class CloseIn(VisitIdIn):
     reason = Text(metadata={"description": "patientendcall, patientexitroom, call_ended, "
                                            "patientcancelappointment or maxwaitingtime_reached"})
     status = fields.Integer(metadata={"description": "30 completed or 40 cancelled (default: by call state)"})
+    actual_end = _timestamp("when the call ended (default: now); a production client sends it")
 
 
 class InProgressIn(VisitIdIn):

@@ -137,7 +137,13 @@ def close(ctx: Ctx, args: dict) -> dict:
     visit = _visit_for(ctx, user, args["id"])
     action = rules.close_action(args.get("status"))
     reason = rules.clean_reason(args.get("reason"))
-    return present(ctx, change_status(ctx, visit, action, user, reason=reason))
+    extra = {}
+    if args.get("actual_end") is not None:
+        began = int(visit.get("actual_start") or visit.get("created") or 0)
+        if not began <= args["actual_end"] <= ctx.now:
+            raise BadRequest.field("actual_end", "must lie between the visit's start (or creation) and now.")
+        extra["actual_end"] = args["actual_end"]
+    return present(ctx, change_status(ctx, visit, action, user, reason=reason, **extra))
 
 
 def delete(ctx: Ctx, args: dict) -> dict:
@@ -225,7 +231,8 @@ def new_visit(ctx: Ctx, creator: dict, member: dict, room: dict, intake: dict | 
         # the intake records who is visited: the visit's provider, once there is one
         ctx.db.intakes.update(intake["id"], visit_id=visit_id, modified=now,
                               type=1 if fields["type"] == rules.WALKIN else 2,
-                              provider_id=intake.get("provider_id") or fields.get("provider_id"))
+                              provider_id=fields.get("provider_id") or intake.get("provider_id"),
+                              consultation_id=(consultation or {}).get("id") or intake.get("consultation_id"))
     return visit
 
 
