@@ -37,3 +37,20 @@ def test_file_list_reads_meta_category_too(client):
     for query in ("category=user_avatar", "meta.category=user_avatar"):
         listed = client.get(f"/api_v3/files?target_id=201&target_type=user&{query}", headers=P201).get_json()["data"]
         assert all(f["meta"]["category"] == "user_avatar" for f in listed) and listed
+
+
+def test_a_file_part_where_a_value_is_kept_as_sent_is_a_400(client):
+    for field in ("consent", "reset", "consent[a]"):
+        r = client.post("/api_v3/intakes", headers=P201, content_type="multipart/form-data",
+                        data={field: (io.BytesIO(b"x"), "a.txt"), "room_code": "ceproom1"})
+        assert r.status_code == 400 and field.split("[")[0] in r.get_json()["message"], r.get_json()
+
+
+def test_nan_and_infinity_are_not_json(client):
+    for raw in (b'{"consent": NaN}', b'{"reset": -Infinity}', b'{"consent": 1e400}'):
+        r = client.post("/api_v3/intakes", headers=P201, data=raw, content_type="application/json")
+        assert r.status_code == 400 and "JSON" in r.get_json()["message"]
+    r = client.post("/api_v3/users/575/erx/pharmacies", content_type="application/x-www-form-urlencoded",
+                    headers={"X-ApiToken": "d0c7e5a1b2f34c6d8e9fa0b1c2d3e826"},
+                    data='code=123&name=x&extra={"a": NaN}')
+    assert r.status_code == 400 and "extra" in r.get_json()["message"]

@@ -75,7 +75,8 @@ def _multipart_under_form_type(raw: bytes) -> dict[str, Any] | None:
 
 def _from_json(raw: bytes, strict: bool) -> dict[str, Any]:
     try:
-        data = json.loads(raw)
+        # NaN and Infinity are not JSON (RFC 8259): refused, so they are never stored and echoed
+        data = json.loads(raw, parse_constant=_not_json, parse_float=_finite_float)
         _check_depth(data)
     except RecursionError:
         raise _too_deep() from None
@@ -89,6 +90,29 @@ def _from_json(raw: bytes, strict: bool) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise BadRequest("The JSON body must be an object.", errors={"body": ["Not an object."]})
     return data
+
+
+def _not_json(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"{text} is out of range")
+    return value
+
+
+def plain_value(value: Any, name: str) -> Any:
+    """A value kept as sent (``extra``, ``consent``...), if it is plain data; an uploaded file
+    or another object is a 400 naming the field."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, list):
+        return [plain_value(v, name) for v in value]
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return {k: plain_value(v, name) for k, v in value.items()}
+    raise BadRequest.field(name, "must be text, a number, a boolean, a list or an object (not a file).")
 
 
 def _from_form(form: MultiDict, files: MultiDict) -> dict[str, Any]:

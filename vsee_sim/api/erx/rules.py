@@ -12,6 +12,7 @@ import json
 import math
 import re
 
+from vsee_sim.core.body import plain_value
 from vsee_sim.core.errors import BadRequest
 
 TEXT_FIELDS = ("name", "address", "address_more", "city", "country", "state", "zip", "type")
@@ -105,12 +106,16 @@ def clean_extra(value) -> dict:
         return {}
     if isinstance(value, str):
         try:
-            value = json.loads(value)
+            value = json.loads(value, parse_constant=_not_json)
         except (ValueError, RecursionError):
             value = None
     if not isinstance(value, dict):
         raise BadRequest.field("extra", "must be an object (the pharmacy search API's record).")
-    return value
+    return plain_value(value, "extra")
+
+
+def _not_json(name: str):
+    raise ValueError(f"{name} is not JSON")
 
 
 def clean_status(value) -> str:

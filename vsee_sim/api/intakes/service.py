@@ -23,6 +23,7 @@ from vsee_sim.api.emr import service as emr
 from vsee_sim.api.intakes import rules
 from vsee_sim.api.rooms import service as rooms
 from vsee_sim.api.users import service as users
+from vsee_sim.core.body import plain_value
 from vsee_sim.core.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from vsee_sim.core.tenancy import Ctx
 
@@ -201,7 +202,7 @@ def _clean(ctx: Ctx, args: dict, intake: dict | None) -> dict:
         check(lambda: out.__setitem__("attachments", _attachments(ctx, args["attachments"])))
     for name in _VERBATIM:
         if name in args:
-            out[name] = args[name]
+            check(lambda name=name: out.__setitem__(name, plain_value(args[name], name)))
     if "room_code" not in errors:
         check(lambda: _consultation_change(ctx, args, intake, out))
     if errors:
