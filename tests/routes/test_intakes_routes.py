@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+from clinic import error, ok
 
 from vsee_sim.api.intakes import service
 from vsee_sim.core.errors import Forbidden
@@ -31,24 +32,6 @@ CONSULT_ABC = "58244a53-0f28-4ff9-bdbc-7468ac1f0144"         # room abc
 DOCUMENTED_KEYS = {"id", "member_id", "provider", "provider_id", "room_code", "room", "type",
                    "reason_for_visit", "location", "phone", "consent", "visit_id", "created",
                    "modified", "attachments", "consultation"}
-
-
-def error(resp, status: int, field: str | None = None) -> dict:
-    assert resp.status_code == status, resp.get_json()
-    body = resp.get_json()
-    assert body["code"] == status and isinstance(body["message"], str) and body["message"]
-    assert set(body) <= {"code", "message", "errors"}
-    if field is not None:
-        assert field in body["message"], body
-        assert field in body.get("errors", {}), body
-    return body
-
-
-def ok(resp) -> dict:
-    assert resp.status_code == 200, resp.get_json()
-    body = resp.get_json()
-    assert list(body) == ["data"]
-    return body["data"]
 
 
 def create(client, headers=None, **body):

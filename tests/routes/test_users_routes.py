@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from clinic import error, ok
 
 DEMO_TOKEN = "6366a7018a39536a1ef4b63626f8e734"   # user 201, no expiry, also a refresh token
 API = {"X-AccountCode": "vclinic", "X-ApiKey": "vclinic_api_key"}
@@ -12,25 +13,6 @@ FORM = "application/x-www-form-urlencoded"
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
 T0 = 1_700_000_000
 ME = {"X-ApiToken": DEMO_TOKEN}
-
-
-def error(resp, status: int, field: str | None = None) -> dict:
-    """Assert a VSee error body; when ``field`` is given, it is named in message and errors."""
-    assert resp.status_code == status, resp.get_json()
-    body = resp.get_json()
-    assert body["code"] == status and isinstance(body["message"], str) and body["message"]
-    assert set(body) <= {"code", "message", "errors"}
-    if field is not None:
-        assert field in body["message"], body
-        assert field in body.get("errors", {}), body
-    return body
-
-
-def ok(resp) -> dict | list | bool:
-    assert resp.status_code == 200, resp.get_json()
-    body = resp.get_json()
-    assert list(body) == ["data"]
-    return body["data"]
 
 
 def sso(client, query: str = "", headers: dict | None = None, **body):
