@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from marshmallow import fields, pre_load
+from marshmallow import fields
 
 from vsee_sim.core.wire import NumericString, OutSchema, Text, WireSchema
 
@@ -23,17 +21,6 @@ class AvailabilityQuery(WireSchema):
     consultation_id = Text(metadata={"description": "Consultation of the room: the slot duration "
                                                     "(default: the room's first)."})
     location = Text(metadata={"description": "Only providers licensed in this state (e.g. AL)."})
-
-    @pre_load
-    def _blank_query_means_absent(self, data, **_):
-        """``?duration=`` is not sent (T4). The base rule sees only dicts; the query is a proxy."""
-        if not isinstance(data, Mapping) or isinstance(data, dict):
-            return data
-        out = {key: data[key] for key in data}
-        for name, field in self.fields.items():
-            if out.get(field.data_key or name) == "" and not isinstance(field, fields.String):
-                del out[field.data_key or name]
-        return out
 
 
 # -- responses ----------------------------------------------------------------

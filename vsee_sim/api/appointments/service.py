@@ -46,7 +46,7 @@ def availability(ctx: Ctx, args: dict) -> dict:
     user = _check_credentials(ctx, args)
     intake = _intake(ctx, user, args.get("intake_id"))
     room = _room(ctx, user, args.get("room_code"), intake)
-    consultation = _consultation(room, args.get("consultation_id"), intake)
+    consultation = rooms.visit_consultation(room, args.get("consultation_id"), intake)
     duration_s = slot_seconds(consultation)
     location = args.get("location") or (intake or {}).get("location") or None
     provider_id = args.get("provider_id")
@@ -198,15 +198,6 @@ def _room(ctx: Ctx, user: dict | None, room_code: str | None, intake: dict | Non
     if room is None:
         raise BadRequest.missing("room_code")
     return room
-
-
-def _consultation(room: dict, consultation_id: str | None, intake: dict | None) -> dict | None:
-    """The one asked for (400 if not in the room); else the intake's, if in this room; else the first."""
-    if consultation_id is None and intake and intake.get("consultation_id"):
-        for consultation in (room.get("payment") or {}).get("consultations") or []:
-            if consultation.get("id") == intake["consultation_id"]:
-                return consultation
-    return rooms.room_consultation(room, consultation_id)
 
 
 def _takes_appointments(room: dict) -> bool:

@@ -89,8 +89,7 @@ def add_source(ctx: Ctx, query: dict, args: dict) -> dict:
     if not token or not token.strip():
         raise BadRequest.missing("source")
     card = rules.card_for(token, ctx.now)
-    name = (args.get("name") or "").strip() or " ".join(
-        p for p in (user.get("first_name"), user.get("last_name")) if p) or None
+    name = (args.get("name") or "").strip() or users.full_name(user) or None
     cards = _wallet(ctx, user)
     card_id = "card_" + ctx.ids.mixed(CARD_ID_LENGTH)
     _, default = rules.after_add([c["id"] for c in cards], _default_of(cards), card_id)

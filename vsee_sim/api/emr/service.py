@@ -112,7 +112,7 @@ def medical_profile(ctx: Ctx, member_id: str | None) -> dict | None:
             by = section["modified_by"]
             view[name] = {"data": section["data"], "data_not_reported": section["data_not_reported"],
                           "modified": section["modified"],
-                          "modifiedBy": " ".join(p for p in (by.get("first_name"), by.get("last_name")) if p),
+                          "modifiedBy": users.full_name(by),
                           "modified_by": by}
     view["modified"] = {"sec": modified, "usec": 0}
     view["created"] = {"sec": created, "usec": 0}

@@ -75,7 +75,7 @@ def get_file(ctx: Ctx, file_id: str) -> dict | None:
 def file_view(ctx: Ctx, record: dict) -> dict:
     """One representation everywhere: the union of the documented upload, rename and list keys."""
     creator = ctx.db.users.get(record.get("creator_id")) or {}
-    full_name = " ".join(p for p in (creator.get("first_name"), creator.get("last_name")) if p)
+    full_name = users.full_name(creator)
     return {
         "id": record["id"],
         "name": record.get("name"),
@@ -188,7 +188,7 @@ def create_file(ctx: Ctx, args: dict, *, limit: int = rules.DEFAULT_MAX_FILE_BYT
 
 def _notify_shared(ctx: Ctx, user: dict, record: dict, visit: dict) -> None:
     parties = {str(p) for p in (visit.get("member_id"), visit.get("provider_id")) if p}
-    name = " ".join(p for p in (user.get("first_name"), user.get("last_name")) if p) or "Someone"
+    name = users.full_name(user) or "Someone"
     for other in sorted(parties - {user["id"]}):
         notifications.notify(ctx, other, "file.shared", title=f"{name} shared a file: {record['name']}",
                              data={"file_id": record["id"], "visit_id": str(visit["id"])})

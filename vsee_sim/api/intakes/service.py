@@ -298,10 +298,7 @@ def _consultation(ctx: Ctx, room_code: str | None, consultation_id: str | None) 
     room = ctx.db.rooms.find_one("code", room_code)
     if room is None:
         return None
-    try:
-        found = rooms.room_consultation(room, consultation_id)
-    except BadRequest:  # the room no longer offers it
-        return None
+    found = rooms.offered_consultation(room, consultation_id)     # None: the room no longer offers it
     return dict(found) if found else None
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from marshmallow import fields, pre_load, validate
+from marshmallow import fields, validate
 
 from vsee_sim.api.notifications.rules import DEFAULT_LIMIT, MAX_LIMIT
 from vsee_sim.core.wire import Anything, NumericString, OutSchema, Text, WireSchema
@@ -18,24 +16,11 @@ class EndpointIn(WireSchema):
     type = fields.Integer(required=True, metadata={"description": _TYPES})
 
 
-class QueryIn(WireSchema):
-    """A query string: ``?type=`` (blank) means not sent, as the doc's "(empty) - all types" says.
-
-    WireSchema drops blanks only from dicts; webargs hands a query over as a MultiDictProxy.
-    """
-
-    @pre_load
-    def _blank_query_means_absent(self, data, **_):
-        if not isinstance(data, Mapping) or isinstance(data, dict):
-            return data
-        return {key: data[key] for key in data if key not in self.fields or data[key] != ""}
-
-
-class EndpointsQuery(QueryIn):
+class EndpointsQuery(WireSchema):
     type = fields.Integer(metadata={"description": f"(optional) only endpoints of this type: {_TYPES}"})
 
 
-class NotificationsQuery(QueryIn):
+class NotificationsQuery(WireSchema):
     limit = fields.Integer(validate=validate.Range(min=1, max=MAX_LIMIT),
                            metadata={"description": f"(optional) how many to fetch, 1-{MAX_LIMIT}, "
                                                     f"default {DEFAULT_LIMIT}"})

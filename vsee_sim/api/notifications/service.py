@@ -23,6 +23,7 @@ Deviations from VSee, and choices where the documentation is silent
 from __future__ import annotations
 
 from vsee_sim.api.notifications import rules
+from vsee_sim.api.users import service as users
 from vsee_sim.core.errors import NotFound
 from vsee_sim.core.tenancy import Ctx
 
@@ -154,6 +155,6 @@ def tell_visit(ctx: Ctx, visit: dict, kind: str, actor: dict | None) -> None:
         if not user_id or (actor is not None and actor["id"] == user_id):
             continue
         other = ctx.db.users.get(other_id) if other_id else None
-        name = " ".join(p for p in ((other or {}).get("first_name"), (other or {}).get("last_name")) if p)
+        name = users.full_name(other)
         notify(ctx, user_id, kind, title=_TITLES[kind].format(other=name or "the clinic"),
                data={"visit_id": visit["id"], "status": visit.get("status")})

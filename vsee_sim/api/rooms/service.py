@@ -43,10 +43,27 @@ def room_consultation(room: dict, consultation_id: str | None, *,
     consultations = (room.get("payment") or {}).get("consultations") or []
     if not consultation_id:
         return consultations[0] if consultations else None
-    for consultation in consultations:
-        if consultation.get("id") == consultation_id:
+    found = offered_consultation(room, consultation_id)
+    if found is None:
+        raise BadRequest.field(field, f"no consultation {consultation_id!r} in room {room['code']}.")
+    return found
+
+
+def offered_consultation(room: dict, consultation_id: str | None) -> dict | None:
+    """The room's consultation with this id, or None."""
+    for consultation in (room.get("payment") or {}).get("consultations") or []:
+        if consultation_id and consultation.get("id") == consultation_id:
             return consultation
-    raise BadRequest.field(field, f"no consultation {consultation_id!r} in room {room['code']}.")
+    return None
+
+
+def visit_consultation(room: dict, consultation_id: str | None, intake: dict | None) -> dict | None:
+    """What a visit in this room is priced and timed by, as availability and booking agree:
+    the one asked for (400 if the room has no such); else the intake's, if the room offers
+    it; else the room's first."""
+    if consultation_id:
+        return room_consultation(room, consultation_id)
+    return offered_consultation(room, (intake or {}).get("consultation_id")) or room_consultation(room, None)
 
 
 def can_see_visit(ctx: Ctx, user: dict, visit: dict) -> bool:

@@ -269,6 +269,11 @@ def _send(ctx: Ctx, template: str, user: dict, code: str) -> None:
     })
 
 
+def full_name(user: dict | None) -> str:
+    """"First Last", as VSee's ``full_name`` fields show a person (blank parts left out)."""
+    return " ".join(p for p in ((user or {}).get("first_name"), (user or {}).get("last_name")) if p)
+
+
 # -- roles, for other areas' permission checks -----------------------------------------
 def is_staff(user: dict | None) -> bool:
     """Admins (100) and API users (160) act on the whole account (DESIGN decision 14)."""

@@ -37,7 +37,7 @@ def book(ctx: Ctx, args: dict) -> dict:
         raise BadRequest.missing("room_code")
     room = rooms.get_room(ctx, room_code, field="room_code")
     service.room_open(room, "appointment")
-    consultation = service.consultation_for(room, args.get("consultation_id"), intake)
+    consultation = rooms.visit_consultation(room, args.get("consultation_id"), intake)
     location = (intake or {}).get("location")
     provider_id = args.get("provider_id")
     if provider_id:

@@ -92,7 +92,7 @@ def _person(ctx: Ctx, user: dict, *, provider: bool = False) -> dict:
             "title", "suffix", "tos", "phone", "subtype"]
     keys += [] if provider else ["dob", "gender"]
     out = {k: view.get(k) for k in keys}
-    out["full_name"] = _full_name(user)
+    out["full_name"] = users.full_name(user)
     return out
 
 
@@ -103,7 +103,7 @@ def _host(provider: dict) -> dict:
         "phone": provider.get("phone") or "",
         "timezone": provider.get("timezone"),
         "vseeid": provider.get("vseeid"),
-        "full_name": _full_name(provider),
+        "full_name": users.full_name(provider),
         "title": provider.get("title") or "",
         "suffix": provider.get("suffix") or "",
         "id": provider["id"],
@@ -207,7 +207,3 @@ def _day(ts) -> str | None:
         return datetime.fromtimestamp(int(ts), tz=UTC).strftime("%Y-%m-%d")
     except (TypeError, ValueError, OverflowError, OSError):
         return None
-
-
-def _full_name(user: dict) -> str:
-    return " ".join(p for p in (user.get("first_name"), user.get("last_name")) if p).strip()

@@ -85,7 +85,7 @@ def add_walkin(ctx: Ctx, args: dict) -> dict:
     settings = _waiting_room_settings(ctx)
     if rules.room_is_full(len(waiting), settings["capacity"]):
         raise BadRequest(f"The waiting room {room['code']} is full ({settings['capacity']} waiting).")
-    consultation = consultation_for(room, None, intake)
+    consultation = rooms.visit_consultation(room, None, intake)
     duration = _minutes(consultation)
     visit = new_visit(ctx, user, member, room, intake, consultation, type=rules.WALKIN,
                        status=rules.PENDING, provider_id=provider_id,
@@ -106,7 +106,7 @@ def add_econsult(ctx: Ctx, args: dict) -> dict:
     room = rooms.get_room(ctx, args.get("room_code") or intake.get("room_code") or "", field="room_code")
     room_open(room, None)
     provider_id = room_provider(ctx, room, args.get("provider_id") or intake.get("provider_id"))
-    consultation = consultation_for(room, None, intake)
+    consultation = rooms.visit_consultation(room, None, intake)
     visit = new_visit(ctx, user, member, room, intake, consultation, type=rules.ECONSULT,
                        status=rules.PENDING, provider_id=provider_id, start=ctx.now,
                        end=ctx.now + _minutes(consultation) * 60)
@@ -242,16 +242,6 @@ def _payment(consultation: dict | None) -> dict:
     amount = f"{float(consultation.get('amount') or 0):.2f}"
     return {"duration": consultation.get("duration"), "amount": amount,
             "description": consultation.get("description"), "id": consultation.get("id")}
-
-
-def consultation_for(room: dict, consultation_id: str | None, intake: dict | None) -> dict | None:
-    """The one asked for (400 if the room has no such); else the intake's if the room offers it;
-    else the room's first (as availability chooses)."""
-    if consultation_id:
-        return rooms.room_consultation(room, consultation_id)
-    offered = {c.get("id") for c in (room.get("payment") or {}).get("consultations") or []}
-    from_intake = (intake or {}).get("consultation_id")
-    return rooms.room_consultation(room, from_intake if from_intake in offered else None)
 
 
 def _minutes(consultation: dict | None) -> int:
