@@ -65,6 +65,7 @@ def serve(host, port, fixture, data, seed, threads, no_control, quiet):
             self.cfg.set("accesslog", None if quiet else "-")
             self.cfg.set("access_log_format", '%(h)s "%(r)s" %(s)s %(b)s %(M)sms ns=%({x-sim-namespace}i)s')
             self.cfg.set("errorlog", "-")
+            self.cfg.set("post_worker_init", _announce_ready)
 
         def load(self):
             from vsee_sim.app import create_app
@@ -73,6 +74,12 @@ def serve(host, port, fixture, data, seed, threads, no_control, quiet):
 
     click.echo(f"vsee-sim: serving on http://{host}:{port}/api_v3/ (docs: http://{host}:{port}/docs)")
     Server().run()
+
+
+def _announce_ready(worker) -> None:
+    """One line once the app is loaded and requests are answered: what a supervisor (or a
+    test) can wait for instead of polling."""
+    worker.log.info("vsee-sim: ready (worker %s)", worker.pid)
 
 
 def _check_inputs(fixture: str | None, data: str | None) -> None:

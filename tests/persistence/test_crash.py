@@ -17,7 +17,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -28,7 +27,7 @@ pytestmark = pytest.mark.slow
 FIXTURE = os.environ.get("VSEE_SIM_TEST_FIXTURE", "demo")
 API_HEADERS = {"X-AccountCode": "vclinic", "X-ApiKey": "vclinic_api_key"}
 NAMESPACES = ("crash-a", "crash-b")
-START_ATTEMPTS, START_POLL = 150, 0.1          # at most ~15 s for a server to answer health
+START_TIMEOUT = 30                             # seconds for a server to say it is ready
 TEMP_PREFIX, TEMP_SUFFIX = ".vsee-sim-", ".tmp"  # AtomicJSONStorage's temp files
 
 
@@ -53,28 +52,40 @@ class Server:
             self.port = free_port()
             self.base = f"http://127.0.0.1:{self.port}"
             env = {**os.environ, "VSEE_SIM_FLUSH_INTERVAL": "0.2", "PYTHONUNBUFFERED": "1"}
-            with open(self.log, "ab") as log:
-                self.proc = subprocess.Popen(
-                    [sys.executable, "-m", "vsee_sim.cli", "serve", "--port", str(self.port),
-                     "--data", str(self.data), "--fixture", FIXTURE, "--seed", "7", "--quiet"],
-                    cwd=self.workdir, env=env, stdout=log, stderr=subprocess.STDOUT,
-                    start_new_session=True)
-            if self._wait_healthy():
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "vsee_sim.cli", "serve", "--port", str(self.port),
+                 "--data", str(self.data), "--fixture", FIXTURE, "--seed", "7", "--quiet"],
+                cwd=self.workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                start_new_session=True)
+            if self._wait_ready():
                 return self
             if "Address already in use" not in self.log.read_text(errors="replace"):
                 break
         self.kill()
         pytest.fail(f"the server did not come up; its log:\n{self.log.read_text(errors='replace')[-4000:]}")
 
-    def _wait_healthy(self) -> bool:
-        for _ in range(START_ATTEMPTS):
-            if self.proc.poll() is not None:
-                return False
-            with contextlib.suppress(requests.RequestException):
-                if self.session.get(f"{self.base}/_sim/health", timeout=2).status_code == 200:
-                    return True
-            time.sleep(START_POLL)
-        return False
+    def _wait_ready(self) -> bool:
+        """Wait for the server's own "ready" line (its state, not a timer), copying its output
+        to the log; then one health call confirms it answers. False if it exits first."""
+        said_ready, finished = threading.Event(), threading.Event()
+
+        def pump(proc: subprocess.Popen) -> None:
+            with open(self.log, "ab") as log:
+                for line in proc.stdout:              # until the process is gone (EOF)
+                    log.write(line)
+                    log.flush()
+                    if b"vsee-sim: ready" in line:
+                        said_ready.set()
+                        finished.set()
+            finished.set()
+
+        threading.Thread(target=pump, args=(self.proc,), daemon=True).start()
+        finished.wait(START_TIMEOUT)
+        if not said_ready.is_set():
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(timeout=10)            # it exited (or hung): let the caller read the log
+            return False
+        return self.session.get(f"{self.base}/_sim/health", timeout=10).status_code == 200
 
     def kill(self) -> None:
         """SIGKILL the whole process group (gunicorn master and worker): no atexit, no flush."""
