@@ -16,7 +16,7 @@ _counter = itertools.count()
 
 @pytest.fixture(scope="session")
 def app():
-    return create_app({"FIXTURE": os.environ.get("VSEE_SIM_TEST_FIXTURE", "demo"), "SEED": 7})
+    return create_app({"FIXTURE": os.environ.get("VSEE_SIM_TEST_FIXTURE", "demo"), "SEED": 7, "TICK_INTERVAL": 0})
 
 
 @pytest.fixture()

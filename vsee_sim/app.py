@@ -51,6 +51,7 @@ class SimState:
     settings: Settings
     worlds: Worlds
     datafile: DataFile | None = None
+    ticker: object | None = None  # control.ticker.Ticker when the control plane runs one
 
 
 def create_app(config: dict | None = None) -> SimFlask:
@@ -93,10 +94,9 @@ def create_app(config: dict | None = None) -> SimFlask:
         api.register_blueprint(blueprint)
 
     if settings.control:
-        from vsee_sim.control.routes import blp as control_blp
+        from vsee_sim import control
 
-        control_api = SimApi(app, config_prefix="SIM_")
-        control_api.register_blueprint(control_blp)
+        control.install(app, state)
 
     from vsee_sim import docs_ui
 

@@ -26,6 +26,7 @@ class Settings:
     max_namespaces: int = 1000             # least recently used ones are forgotten beyond this
     control: bool = True                   # /_sim on or off
     admin_token: str | None = None         # protects /_sim when set
+    tick_interval: float = 1.0             # wall seconds between ticks (webhook retries, autopilot); 0: off
     cors_origins: list[str] = field(default_factory=lambda: [r"^https?://(localhost|127\.0\.0\.1)(:\d+)?$"])
 
     @classmethod
@@ -39,6 +40,7 @@ class Settings:
             max_namespaces=int(os.environ.get("VSEE_SIM_MAX_NAMESPACES", "1000")),
             control=_env_bool("VSEE_SIM_CONTROL", True),
             admin_token=os.environ.get("VSEE_SIM_ADMIN_TOKEN") or None,
+            tick_interval=float(os.environ.get("VSEE_SIM_TICK_INTERVAL", "1.0")),
         )
         if os.environ.get("VSEE_SIM_CORS_ORIGINS"):
             s.cors_origins = [o.strip() for o in os.environ["VSEE_SIM_CORS_ORIGINS"].split(",") if o.strip()]

@@ -1,1 +1,68 @@
-"""The control plane /_sim: everything that is not VSee's."""
+"""The control plane /_sim: everything that is not VSee's.
+
+One package per concern, with the areas' file roles (routes, schemas, service):
+``state`` (health, reset, seed, namespaces, clock, export/import, snapshots),
+``traffic`` (journal, faults), ``events`` (outbox, webhooks), ``provider`` (provider
+actions, autopilot). ``install`` wires them into an app; ``tick`` is what runs when a
+namespace's clock moves or the ticker wakes (webhook retries, autopilot, max wait).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+from vsee_sim.core.store import World
+
+log = logging.getLogger("vsee_sim.control")
+
+PACKAGES = ("state", "traffic", "events", "provider")
+
+
+def _modules(name: str) -> list:
+    found = []
+    for package in PACKAGES:
+        try:
+            found.append(importlib.import_module(f"vsee_sim.control.{package}.{name}"))
+        except ModuleNotFoundError as exc:
+            if exc.name != f"vsee_sim.control.{package}.{name}" and exc.name != f"vsee_sim.control.{package}":
+                raise
+    return found
+
+
+def blueprints() -> list:
+    return [module.blp for module in _modules("routes")]
+
+
+def install(app, state) -> None:
+    """Register /_sim's blueprints on their own API document and each package's hooks."""
+    from vsee_sim.control import common
+    from vsee_sim.core.http import SimApi
+
+    common.install(app, state)
+    control_api = SimApi(app, config_prefix="SIM_")
+    for blp in blueprints():
+        control_api.register_blueprint(blp)
+    for module in _modules("hooks"):
+        module.install(app, state)
+    if state.settings.tick_interval > 0:
+        from vsee_sim.control.ticker import Ticker
+
+        state.ticker = Ticker(state.worlds, state.settings.tick_interval)
+        state.ticker.start()
+
+
+def tick(world: World) -> None:
+    """Everything due on this namespace's clock: each package's ``hooks.tick(world)``.
+
+    Called after the clock moves (``/_sim/clock``), after any request that queued work,
+    and by the ticker on the wall clock. Never raises: a failing tick is logged.
+    """
+    for module in _modules("hooks"):
+        run = getattr(module, "tick", None)
+        if run is None:
+            continue
+        try:
+            run(world)
+        except Exception:  # a tick must not break the request that triggered it
+            log.exception("tick of %s failed on namespace %s", module.__name__, world.name)

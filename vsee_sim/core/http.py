@@ -235,7 +235,15 @@ def current_ctx() -> Ctx:
 
 
 class SimFlask(Flask):
-    """Runs each view inside its namespace's transaction: all or nothing."""
+    """Runs each view inside its namespace's transaction: all or nothing.
+
+    ``after_commit`` callables get the world once a view's transaction has committed,
+    outside the world lock (the control plane posts webhooks there).
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.after_commit: list = []
 
     def dispatch_request(self):
         if request.routing_exception is not None or request.endpoint in (None, "static"):
@@ -248,7 +256,10 @@ class SimFlask(Flask):
         if getattr(self.view_functions[request.endpoint], "outside_transaction", False):
             return super().dispatch_request()
         with world.transaction():
-            return super().dispatch_request()
+            rv = super().dispatch_request()
+        for hook in self.after_commit:
+            hook(world)
+        return rv
 
 
 def outside_transaction(view):

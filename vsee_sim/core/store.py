@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from typing import Any
@@ -20,6 +20,7 @@ from vsee_sim.core.ids import Ids, namespace_seed
 
 # Kinds whose fixture lists are account data rather than collections.
 ACCOUNT_META_LISTS = ("api_keys", "eligibility")
+JOURNAL_SIZE = 500  # requests kept per namespace by the journal (GET /_sim/journal)
 
 
 class AccountDB:
@@ -58,8 +59,21 @@ class World:
         self.accounts: dict[str, AccountDB] = {}
         self.tokens = Collection("tokens", "token", self.log)
         self.outbox = Collection("outbox", "id", self.log)  # what the real service would send
+        # The control plane's own state (webhooks, deliveries, faults, autopilot): exported,
+        # snapshotted and persisted with the namespace, emptied by a reset.
+        self.sim: dict[str, Collection] = {}
+        # Not state of the clinic: kept through snapshot restores, never exported.
+        self.journal: deque[dict] = deque(maxlen=JOURNAL_SIZE)
+        self.snapshots: dict[str, dict] = {}
         self.default_account = ""
         self.load_fixture(fixture)
+
+    def sim_collection(self, kind: str) -> Collection:
+        """A control-plane collection of this namespace (``webhooks``, ``faults``...)."""
+        found = self.sim.get(kind)
+        if found is None:
+            found = self.sim[kind] = Collection(kind, "id", self.log)
+        return found
 
     def touch(self) -> None:
         """Count a change made outside the collections (the clock), for the flusher."""
@@ -75,6 +89,7 @@ class World:
         self.accounts.clear()
         self.tokens = Collection("tokens", "token", self.log)
         self.outbox = Collection("outbox", "id", self.log)
+        self.sim = {}
         self.default_account = fixture.get("default_account") or ""
         for account in fixture.get("accounts", []):
             self._load_account(account)
@@ -134,6 +149,7 @@ class World:
                 "default_account": self.default_account,
                 "outbox": self.outbox.all(),
                 "tokens": self.tokens.all(),
+                "sim": {kind: c.all() for kind, c in self.sim.items() if len(c)},
                 "accounts": [
                     {**db.meta, **{name: c.all() for name, c in db.collections.items()}}
                     for db in self.accounts.values()
@@ -149,6 +165,9 @@ class World:
                 self.tokens.insert(token)
             for message in data.get("outbox", []):
                 self.outbox.insert(message)
+            for kind, records in (data.get("sim") or {}).items():
+                for record in records:
+                    self.sim_collection(kind).insert(record)
             self.clock = Clock.from_dict(data.get("clock"))
             if data.get("ids"):
                 self.ids = Ids.from_dict(data["ids"])

@@ -58,6 +58,7 @@ def book(ctx: Ctx, args: dict) -> dict:
                        status=rules.CONFIRMED, provider_id=str(provider_id), start=start, end=end,
                        one_time_link_token=token, one_time_link_used=False)
     notifications.tell_visit(ctx, visit, "visit.booked", user)
+    service.publish(ctx, "visit.created", visit)
     return present(ctx, visit)
 
 

@@ -18,6 +18,7 @@ from vsee_sim.api.rooms import service as rooms
 from vsee_sim.api.users import service as users
 from vsee_sim.api.visits import rules
 from vsee_sim.api.visits.present import present
+from vsee_sim.core import events
 from vsee_sim.core.errors import BadRequest, Forbidden, NotFound
 from vsee_sim.core.tenancy import Ctx
 
@@ -93,6 +94,7 @@ def add_walkin(ctx: Ctx, args: dict) -> dict:
     if appointment is not None:
         visit = ctx.db.visits.update(visit["id"], appointment_id=appointment["id"])
         ctx.db.visits.update(appointment["id"], related_walkin_id=visit["id"], modified=ctx.now)
+    publish(ctx, "visit.created", visit)
     return present(ctx, visit)
 
 
@@ -110,6 +112,7 @@ def add_econsult(ctx: Ctx, args: dict) -> dict:
     visit = new_visit(ctx, user, member, room, intake, consultation, type=rules.ECONSULT,
                        status=rules.PENDING, provider_id=provider_id, start=ctx.now,
                        end=ctx.now + _minutes(consultation) * 60)
+    publish(ctx, "visit.created", visit)
     return present(ctx, visit)
 
 
@@ -167,6 +170,7 @@ def change_status(ctx: Ctx, visit: dict, action: str, user: dict | None, *, reas
         changes["reason"] = reason or rules.default_reason(status, int(visit.get("type") or 0))
     updated = ctx.db.visits.update(visit["id"], **changes)
     notifications.tell_visit(ctx, updated, notifications.VISIT_EVENTS[status], user)
+    publish(ctx, notifications.VISIT_EVENTS[status], updated)
     _follow_related(ctx, updated, action, user)
     return updated
 
@@ -184,6 +188,12 @@ def expire_waiting(ctx: Ctx) -> None:
 
 
 # -- helpers ------------------------------------------------------------------------
+def publish(ctx: Ctx, event: str, visit: dict) -> None:
+    """Tell the namespace's webhooks (DESIGN decision 13): ``{"event", "data": <visit>}``."""
+    events.publish(ctx.world, event, lambda: present(ctx, ctx.db.visits.get(visit["id"]) or visit),
+                   account=ctx.db.code)
+
+
 def _follow_related(ctx: Ctx, visit: dict, action: str, user: dict | None) -> None:
     """An appointment and the walk-in entered for it start and end together, when they can.
 

@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from flask import current_app, g
+from flask import g
 
-from vsee_sim.control import schemas, service
-from vsee_sim.core.errors import Unauthorized
+from vsee_sim.control.common import sim_state as _state
+from vsee_sim.control.state import schemas, service
 from vsee_sim.core.http import SimBlueprint, outside_transaction
 from vsee_sim.core.wire import TRUE_ENVELOPE, envelope
 
-blp = SimBlueprint("sim", __name__, url_prefix="/_sim", description="vsee-sim control plane")
-
-
-def _state():
-    return current_app.extensions["vsee_sim"]
-
-
-@blp.before_request
-def _admin_token():
-    from flask import request
-
-    token = _state().settings.admin_token
-    if token and request.headers.get("X-Sim-Admin-Token") != token and request.path != "/_sim/health":
-        raise Unauthorized("The X-Sim-Admin-Token header is required for /_sim.")
+blp = SimBlueprint("sim-state", __name__, url_prefix="/_sim",
+                   description="Namespaces, reset and seed, the clock, state export/import and snapshots")
 
 
 @blp.route("/health", methods=["GET"])

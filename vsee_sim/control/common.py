@@ -1,0 +1,32 @@
+"""Shared by every /_sim package: the admin token, the app state, the request's world."""
+
+from __future__ import annotations
+
+from flask import current_app, g, request
+
+from vsee_sim.core.errors import Unauthorized
+from vsee_sim.core.store import World
+
+ADMIN_HEADER = "X-Sim-Admin-Token"
+
+
+def sim_state():
+    """The app's ``SimState``: settings, worlds, datafile."""
+    return current_app.extensions["vsee_sim"]
+
+
+def world() -> World:
+    """The namespace of this /_sim request (``X-Sim-Namespace`` or ``/ns/<name>``)."""
+    return g.vsee_world
+
+
+def install(app, state) -> None:
+    @app.before_request
+    def _admin_token():
+        """With VSEE_SIM_ADMIN_TOKEN set, /_sim wants it (health and the document excepted)."""
+        token = state.settings.admin_token
+        path = request.path
+        if (token and path.startswith("/_sim") and path not in ("/_sim/health", "/_sim/openapi.json")
+                and request.method != "OPTIONS"
+                and request.headers.get(ADMIN_HEADER, request.args.get("admin_token")) != token):
+            raise Unauthorized(f"The {ADMIN_HEADER} header is required for /_sim.")

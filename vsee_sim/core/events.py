@@ -1,0 +1,49 @@
+"""Events the simulator tells the outside world of: webhook deliveries, queued in state.
+
+An area calls ``publish`` inside its request's transaction (a visit changed status); one
+delivery record per registered webhook goes into the namespace's ``deliveries``
+collection, so a request that fails later leaves no delivery behind (the transaction
+undoes it). Posting them is the control plane's work, after the transaction commits and
+outside the world lock (``vsee_sim.control.events``): a receiver may call us back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from vsee_sim.core.store import World
+
+WEBHOOKS = "webhooks"
+DELIVERIES = "deliveries"
+
+
+def publish(world: World, event: str, data: Callable[[], Any] | Any, *, account: str | None = None) -> int:
+    """Queue ``{"event", "data"}`` for every webhook of the namespace that wants ``event``.
+
+    ``data`` may be a callable, so nothing is built when no webhook listens.
+    Returns the number of deliveries queued.
+    """
+    hooks = world.sim.get(WEBHOOKS)
+    if not hooks or not len(hooks):
+        return 0
+    wanted = [h for h in hooks.all() if _wants(h, event, account)]
+    if not wanted:
+        return 0
+    payload = {"event": event, "data": data() if callable(data) else data}
+    deliveries = world.sim_collection(DELIVERIES)
+    now = world.clock.ts()
+    for hook in wanted:
+        deliveries.insert({
+            "id": world.ids.uuid(), "webhook_id": hook["id"], "url": hook["url"], "event": event,
+            "account": account, "payload": payload, "status": "pending", "attempts": 0,
+            "next_attempt": now, "created": now, "log": [],
+        })
+    return len(wanted)
+
+
+def _wants(hook: dict, event: str, account: str | None) -> bool:
+    if hook.get("account") and account and hook["account"] != account:
+        return False
+    events = hook.get("events") or ["*"]
+    return any(e == "*" or e == event or (e.endswith(".*") and event.startswith(e[:-1])) for e in events)
