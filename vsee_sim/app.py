@@ -98,8 +98,9 @@ def create_app(config: dict | None = None) -> SimFlask:
 
         control.install(app, state)
 
-    from vsee_sim import docs_ui
+    from vsee_sim import docs_ui, portal
 
+    portal.install(app)
     app.register_blueprint(docs_ui.bp)
     CORS(app, origins=settings.cors_origins, allow_headers=VSEE_HEADERS,
          expose_headers=["Retry-After"], supports_credentials=True, max_age=600)

@@ -3,6 +3,7 @@
 ``vsee-sim serve`` runs gunicorn (one process, gthread: the state lives in memory,
 so there is exactly one worker) with the demo clinic loaded by default.
 ``vsee-sim routes`` lists every route with the base paths it answers under.
+``vsee-sim replay`` re-sends a journal (GET /_sim/journal) to a server.
 """
 
 from __future__ import annotations
@@ -99,6 +100,59 @@ def _check_inputs(fixture: str | None, data: str | None) -> None:
             raise click.ClickException(str(exc)) from None
 
 
+def _remote_options(func):
+    """--url, --namespace, --admin-token: which running simulator and namespace."""
+    func = click.option("--admin-token", envvar="VSEE_SIM_ADMIN_TOKEN", default=None,
+                        help="X-Sim-Admin-Token, if the server wants one.")(func)
+    func = click.option("--namespace", "-n", default="default", show_default=True)(func)
+    return click.option("--url", envvar="VSEE_SIM_URL", default="http://127.0.0.1:8000", show_default=True,
+                        help="The running simulator (env VSEE_SIM_URL).")(func)
+
+
+def _remote(url: str, namespace: str, admin_token: str | None):
+    from vsee_sim.remote import Remote
+
+    return Remote(url, namespace=namespace, admin_token=admin_token)
+
+
+@main.command("export")
+@_remote_options
+@click.option("--output", "-o", type=click.File("w"), default="-", help="File to write (default: stdout).")
+def export(url, namespace, admin_token, output):
+    """Save a namespace of a running simulator (GET /_sim/state) as JSON."""
+    import json
+
+    resp = _call(lambda: _remote(url, namespace, admin_token).get("/_sim/state"))
+    if resp.status != 200:
+        detail = resp.body[:200].decode("utf-8", "replace")
+        raise click.ClickException(f"{url} answered {resp.status}: {detail}")
+    json.dump(resp.json(), output, separators=(",", ":"))
+    output.write("\n")
+    if output.name != "<stdout>":
+        click.echo(f"exported namespace {namespace} to {output.name}", err=True)
+
+
+@main.command("import")
+@click.argument("source", type=click.File("rb"))
+@_remote_options
+def import_(source, url, namespace, admin_token):
+    """Replace a namespace of a running simulator with an export (POST /_sim/state)."""
+    resp = _call(lambda: _remote(url, namespace, admin_token).request(
+        "POST", "/_sim/state", body=source.read(), headers={"Content-Type": "application/json"}))
+    if resp.status != 200:
+        message = resp.json().get("message") if resp.body.startswith(b"{") else resp.body[:200]
+        raise click.ClickException(f"{url} refused it ({resp.status}): {message}")
+    data = resp.data
+    click.echo(f"imported into namespace {data['namespace']}: accounts {', '.join(data['accounts'])}")
+
+
+def _call(send):
+    try:
+        return send()
+    except OSError as exc:
+        raise click.ClickException(f"cannot reach the simulator: {exc}") from None
+
+
 @main.command("routes")
 def routes():
     """Every route, with the base paths it answers under."""
@@ -117,6 +171,47 @@ def routes():
     width = max(len(r[0]) for r in rows)
     for rest, methods, bases in sorted(rows):
         click.echo(f"{methods:<14} {rest:<{width}}  {bases}")
+
+
+@main.command("replay", with_appcontext=False)
+@click.argument("journal_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--url", envvar="VSEE_SIM_URL", default="http://127.0.0.1:8000", show_default=True,
+              help="The server to send to (env VSEE_SIM_URL).")
+@click.option("--namespace", default=None,
+              help="Target namespace (X-Sim-Namespace; a recorded /ns/<name> prefix is dropped).")
+@click.option("--admin-token", envvar="VSEE_SIM_ADMIN_TOKEN", default=None,
+              help="X-Sim-Admin-Token, when the server protects /_sim (for --reset).")
+@click.option("--reset", is_flag=True, help="POST /_sim/reset on the target namespace first.")
+@click.option("--exact", is_flag=True,
+              help="Send recorded values as they are (no mapping of recorded ids and tokens to new ones).")
+def replay(journal_file, url, namespace, admin_token, reset, exact):
+    """Re-send the requests of a journal (the JSON of GET /_sim/journal), oldest first.
+
+    Prints how many were sent, how many got the recorded status, the first differences,
+    and connection errors. Exit code 1 if any request could not be sent.
+    """
+    from pathlib import Path
+
+    from vsee_sim.control.traffic.replay import JournalError, Replayer, Summary, load_entries
+
+    try:
+        entries = load_entries(Path(journal_file).read_text(encoding="utf-8"))
+    except (JournalError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"{journal_file}: {exc}") from None
+    replayer = Replayer(url, namespace, admin_token, exact)
+    if reset:
+        try:
+            replayer.reset()
+        except (OSError, ValueError) as exc:
+            raise click.ClickException(f"cannot reset the namespace: {exc}") from None
+    summary = Summary()
+    with click.progressbar(entries, label=f"Replaying {len(entries)} requests to {url}") as bar:
+        for entry in bar:
+            replayer.replay(entry, summary)
+    for line in summary.lines():
+        click.echo(line)
+    if summary.errors:
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -18,7 +18,8 @@ from vsee_sim.api.users.schemas import (
     UserOut,
     VseeOut,
 )
-from vsee_sim.control.state.schemas import HealthOut, OutboxItemOut
+from vsee_sim.control.events.schemas import OutboxItemOut
+from vsee_sim.control.state.schemas import HealthOut
 from vsee_sim.core.wire import OutSchema
 
 SCHEMAS = [UserOut, SsoOut, LoginOut, RefreshOut, TokenOut, RefreshTokenOut, VseeOut, AliveOut,

@@ -38,7 +38,7 @@ def state(worlds: Worlds) -> dict[str, dict]:
     out = {}
     for name, world in worlds.items():
         data = copy.deepcopy(world.to_dict())
-        data["clock"].pop("now")
+        data["clock"].pop("now", None)
         data.pop("ids")
         out[name] = data
     return out

@@ -16,7 +16,7 @@ from vsee_sim.core.store import World
 
 log = logging.getLogger("vsee_sim.control")
 
-PACKAGES = ("state", "traffic", "events", "provider")
+PACKAGES = ("state", "traffic", "provider", "events")  # events last: it sends what the others queued
 
 
 def _modules(name: str) -> list:
@@ -40,6 +40,7 @@ def install(app, state) -> None:
     from vsee_sim.core.http import SimApi
 
     common.install(app, state)
+    state.worlds.on_load.append(tick)
     control_api = SimApi(app, config_prefix="SIM_")
     for blp in blueprints():
         control_api.register_blueprint(blp)

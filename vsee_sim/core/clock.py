@@ -45,8 +45,12 @@ class Clock:
     def real(self) -> None:
         self.mode, self.offset, self.frozen_at = "real", 0.0, None
 
+    def state(self) -> dict:
+        """What is saved (exports, snapshots, --data): the setting, not the moment read."""
+        return {"mode": self.mode, "offset": self.offset, "frozen_at": self.frozen_at}
+
     def to_dict(self) -> dict:
-        return {"mode": self.mode, "offset": self.offset, "frozen_at": self.frozen_at, "now": self.now()}
+        return {**self.state(), "now": self.now()}
 
     @classmethod
     def from_dict(cls, data: dict | None) -> Clock:

@@ -10,9 +10,10 @@ outside the world lock (``vsee_sim.control.events``): a receiver may call us bac
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from vsee_sim.core.store import World
+if TYPE_CHECKING:  # at run time this module is pure: the control plane's rules import ``matches``
+    from vsee_sim.core.store import World
 
 WEBHOOKS = "webhooks"
 DELIVERIES = "deliveries"
@@ -27,7 +28,7 @@ def publish(world: World, event: str, data: Callable[[], Any] | Any, *, account:
     hooks = world.sim.get(WEBHOOKS)
     if not hooks or not len(hooks):
         return 0
-    wanted = [h for h in hooks.all() if _wants(h, event, account)]
+    wanted = [h for h in hooks.all() if wants(h, event, account)]
     if not wanted:
         return 0
     payload = {"event": event, "data": data() if callable(data) else data}
@@ -42,8 +43,13 @@ def publish(world: World, event: str, data: Callable[[], Any] | Any, *, account:
     return len(wanted)
 
 
-def _wants(hook: dict, event: str, account: str | None) -> bool:
+def wants(hook: dict, event: str, account: str | None) -> bool:
+    """Does this webhook want ``event`` of ``account``? (no account filter: every account's)"""
     if hook.get("account") and account and hook["account"] != account:
         return False
-    events = hook.get("events") or ["*"]
-    return any(e == "*" or e == event or (e.endswith(".*") and event.startswith(e[:-1])) for e in events)
+    return any(matches(pattern, event) for pattern in hook.get("events") or ["*"])
+
+
+def matches(pattern: str, event: str) -> bool:
+    """``*`` is every event, ``visit.*`` every event under ``visit.``, else the name itself."""
+    return pattern == "*" or pattern == event or (pattern.endswith(".*") and event.startswith(pattern[:-1]))

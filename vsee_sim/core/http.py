@@ -42,6 +42,7 @@ class BasePaths:
         self.app = app
 
     def __call__(self, environ, start_response):
+        environ["vsee_sim.original_path"] = environ.get("PATH_INFO", "")  # as sent (the journal's)
         # Clients join a base ending in "/" with paths starting with "/": "//me" means "/me".
         path = _SLASHES.sub("/", environ.get("PATH_INFO", "") or "/")
         if len(path) > 1 and path.endswith("/"):
@@ -251,7 +252,7 @@ class SimFlask(Flask):
         state = self.extensions.get("vsee_sim")
         if state is None or request.endpoint.startswith(("api-docs", "sim-api-docs", "docs_ui")):
             return super().dispatch_request()
-        world = state.worlds.get(current_namespace())
+        world = g.get("vsee_world") or state.worlds.get(current_namespace())  # a hook may have found it
         g.vsee_world = world
         if getattr(self.view_functions[request.endpoint], "outside_transaction", False):
             return super().dispatch_request()

@@ -127,11 +127,22 @@ def import_world(world: World, document: dict) -> None:
     """Load a TinyDB JSON document (an export) into ``world``."""
     db = TinyDB(storage=MemoryStorage)
     db.storage.write(document)
-    exports = tables_to_worlds(read_tables(db))
+    exports = check_exports(tables_to_worlds(read_tables(db)))
     if not exports:
         raise ValueError("The document holds no namespace.")
     state = exports.get(world.name) or next(iter(exports.values()))
+    if not state["accounts"]:
+        raise ValueError("The namespace in it has no account.")
     world.load_dict(state)
+
+
+def check_exports(exports: dict[str, dict]) -> dict[str, dict]:
+    """ValueError unless every namespace has a list of accounts, each with a code."""
+    for name, state in exports.items():
+        if not isinstance(name, str) or not isinstance(state.get("accounts"), list) or not all(
+                isinstance(a, dict) and a.get("code") for a in state["accounts"]):
+            raise ValueError(f"namespace {name!r} has no valid accounts")
+    return exports
 
 
 def read_datafile(path: str, db: TinyDB | None = None) -> dict[str, dict]:
@@ -139,11 +150,7 @@ def read_datafile(path: str, db: TinyDB | None = None) -> dict[str, dict]:
     try:
         db = db or TinyDB(path, storage=AtomicJSONStorage)
         tables = read_tables(db)
-        exports = tables_to_worlds(tables)
-        for name, state in exports.items():
-            if not isinstance(state.get("accounts"), list) or not all(
-                    isinstance(a, dict) and a.get("code") for a in state["accounts"]):
-                raise ValueError(f"namespace {name!r} has no valid accounts")
+        exports = check_exports(tables_to_worlds(tables))
         if tables and not exports:
             raise ValueError("no namespace in it")
         return exports

@@ -144,7 +144,7 @@ class World:
                 "name": self.name,
                 "seed": self.seed,
                 "fixture": self.fixture_name,
-                "clock": self.clock.to_dict(),
+                "clock": self.clock.state(),
                 "ids": self.ids.to_dict(),
                 "default_account": self.default_account,
                 "outbox": self.outbox.all(),
@@ -172,6 +172,8 @@ class World:
             if data.get("ids"):
                 self.ids = Ids.from_dict(data["ids"])
             self.fixture_name = data.get("fixture") or self.fixture_name
+            if isinstance(data.get("seed"), int):
+                self.seed = data["seed"]
             self.touch()
 
 
@@ -243,6 +245,10 @@ class Worlds:
         self.versions = Versions()
         self.evicted = 0
         self._last: str | None = None  # the most recently used namespace
+        # Called with a world just made or reset from a fixture: the control plane settles
+        # what is already due there (the demo's 2016 walk-ins are past the max wait), so it
+        # happens at a known moment, not at whichever read or tick comes first.
+        self.on_load: list[Callable[[World], None]] = []
 
     def get(self, name: str) -> World:
         world = self._worlds.get(name)
@@ -252,6 +258,7 @@ class Worlds:
                 if world is None:
                     world = World(name, self._load(self.fixture_name), self.seed, self.fixture_name,
                                   self.versions)
+                    self.loaded(world)
                     self._worlds[name] = world
                     self._last = name
                     self.versions.bump()
@@ -273,10 +280,12 @@ class Worlds:
             self.evicted += 1
 
     def names(self) -> list[str]:
-        return list(self._worlds)
+        with self._lock:
+            return list(self._worlds)
 
     def items(self) -> Iterable[tuple[str, World]]:
-        return list(self._worlds.items())
+        with self._lock:  # the ticker's thread reads while requests create namespaces
+            return list(self._worlds.items())
 
     def drop(self, name: str) -> bool:
         with self._lock:
@@ -285,19 +294,25 @@ class Worlds:
                 self.versions.bump()
             return dropped
 
-    def reset(self, name: str, fixture_name: str | None = None) -> World:
-        """Put a namespace back to its fixture (a fresh seed sequence too)."""
+    def reset(self, name: str, fixture_name: str | None = None, seed: int | None = None) -> World:
+        """Put a namespace back to its fixture (a fresh seed sequence too: the server's
+        seed, or ``seed`` for this namespace from now on)."""
         world = self.get(name)
         with world.lock:
             fixture_name = fixture_name or world.fixture_name
             fixture = self._load(fixture_name)
             validate_fixture(fixture)  # before anything changes
             world.clock = Clock()
-            world.ids = Ids(namespace_seed(self.seed, name))
-            world.seed = self.seed
+            world.seed = self.seed if seed is None else seed
+            world.ids = Ids(namespace_seed(world.seed, name))
             world.fixture_name = fixture_name
             world.load_fixture(fixture)
+            self.loaded(world)
         return world
+
+    def loaded(self, world: World) -> None:
+        for hook in self.on_load:
+            hook(world)
 
     @property
     def version(self) -> int:

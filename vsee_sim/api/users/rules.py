@@ -250,6 +250,19 @@ def clean_heartbeat(value) -> int:
     return value
 
 
+def is_alive(user: dict | None, now: int) -> bool:
+    """Is this user "alive" (POST /users/alive): last_connected + heartbeat >= now.
+
+    Only alive patients show on the provider dashboard (the documentation); a user who
+    never connected is not alive, and a missing heartbeat is the default 300 s.
+    """
+    last = (user or {}).get("last_connected")
+    if last is None or isinstance(last, bool):
+        return False
+    heartbeat = (user or {}).get("heartbeat") or DEFAULT_HEARTBEAT
+    return int(last) + int(heartbeat) >= now
+
+
 def eligible(records: list[dict], given: dict, fields: list[str]) -> bool:
     """Does one eligibility record match every eligibility field the caller sent?"""
     sent = {f: str(given[f]).strip().lower() for f in fields if given.get(f) not in (None, "")}

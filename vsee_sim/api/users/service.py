@@ -233,6 +233,17 @@ def alive(ctx: Ctx, heartbeat: int | None) -> dict:
     return {"last_connected": now, "heartbeat": beat}
 
 
+def connected(ctx: Ctx, user: dict) -> None:
+    """The user just reached us in a critical workflow (entering the waiting room): a
+    keep-alive that keeps their heartbeat (docs/fidelity.md Q3)."""
+    ctx.db.users.update(user["id"], last_connected=ctx.now)
+
+
+def is_alive(user: dict | None, now: int) -> bool:
+    """Alive (last_connected + heartbeat >= now): only alive patients reach the provider."""
+    return rules.is_alive(user, now)
+
+
 def activate(ctx: Ctx, args: dict) -> bool:
     email = rules.clean_email(args["email"].replace(" ", "+"))
     given = rules.clean_profile({k: args[k] for k in ("first_name", "last_name", "dob") if args.get(k)},
@@ -260,12 +271,17 @@ def activate(ctx: Ctx, args: dict) -> bool:
 
 
 def _send(ctx: Ctx, template: str, user: dict, code: str) -> None:
-    """What the real service would email: kept in the namespace outbox."""
-    ctx.world.outbox.insert({
+    subjects = {"activation": "Your activation code", "reset_password": "Reset your password"}
+    send_email(ctx, template, user, code=code, subject=subjects[template],
+               body=f"Your code is {code}. Log in with your email and this code (email_token).")
+
+
+def send_email(ctx: Ctx, template: str, user: dict, *, subject: str, body: str, **extra) -> dict:
+    """What the real service would email: kept in the namespace outbox (GET /_sim/outbox)."""
+    return ctx.world.outbox.insert({
         "id": ctx.ids.uuid(), "channel": "email", "template": template, "to": user.get("email"),
-        "user_id": user["id"], "account": ctx.db.code, "code": code, "created": ctx.now,
-        "subject": {"activation": "Your activation code", "reset_password": "Reset your password"}[template],
-        "body": f"Your code is {code}. Log in with your email and this code (email_token).",
+        "user_id": user["id"], "account": ctx.db.code, "created": ctx.now, "subject": subject, "body": body,
+        **extra,
     })
 
 

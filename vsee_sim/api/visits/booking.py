@@ -2,19 +2,26 @@
 
 Deviations from VSee (docs/fidelity.md B*): a free slot in the past can be booked (the
 newest documented appointment starts 23 days before it was created); availability flags it.
+The confirmation email (in the outbox, template ``appointment_confirmation``) gives the start
+in UTC: the real email's wording and timezone are not public.
 """
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
+
 from vsee_sim.api.appointments import service as appointments
 from vsee_sim.api.notifications import service as notifications
 from vsee_sim.api.rooms import service as rooms
+from vsee_sim.api.users import service as users
 from vsee_sim.api.visits import rules, service
 from vsee_sim.api.visits.present import present
 from vsee_sim.core.errors import BadRequest, Forbidden
 from vsee_sim.core.tenancy import Ctx
 
 LINK_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+_API_SUFFIX = re.compile(r"(/cc/[^/]+)?/api_v3$")
 
 
 def book(ctx: Ctx, args: dict) -> dict:
@@ -59,7 +66,27 @@ def book(ctx: Ctx, args: dict) -> dict:
                        one_time_link_token=token, one_time_link_used=False)
     notifications.tell_visit(ctx, visit, "visit.booked", user)
     service.publish(ctx, "visit.created", visit)
+    _confirm(ctx, member, visit)
     return present(ctx, visit)
+
+
+def _confirm(ctx: Ctx, member: dict, visit: dict) -> None:
+    """The appointment confirmation the real service emails the member, with the one-time link."""
+    if not member.get("email"):
+        return
+    provider = users.full_name(ctx.db.users.get(visit["provider_id"])) or f"provider {visit['provider_id']}"
+    when = datetime.fromtimestamp(int(visit["start"]), UTC).strftime("%a %d %b %Y, %H:%M UTC")
+    token = visit.get("one_time_link_token")
+    url = f"{portal_base(ctx)}/members/appointment/{visit['id']}" + (f"?token={token}" if token else "")
+    users.send_email(ctx, "appointment_confirmation", member, visit_id=visit["id"], url=url,
+                     one_time_link_token=token, subject=f"Your appointment with {provider} on {when}",
+                     body=f"Your appointment with {provider} is booked for {when}. Join it here: {url}")
+
+
+def portal_base(ctx: Ctx) -> str:
+    """The clinic portal's base URL as the client called us: the API base without ``/api_v3``
+    (``/vc/next`` and ``/ns/<name>`` kept; ``/cc/<clinic>`` dropped, the portal has no such prefix)."""
+    return _API_SUFFIX.sub("", ctx.base_url)
 
 
 _SLOT_MESSAGES = {

@@ -24,22 +24,26 @@ WALKIN, SCHEDULED, ECONSULT, INVITED_GUEST = 1, 2, 3, 10
 
 # action -> {from status: to status}. "close" is the documented POST /visits/close: a call
 # that ran is completed, a visit that never started is cancelled (patient left, cancelled,
-# max wait reached). "complete"/"cancel" are close with an explicit status 30/40.
+# max wait reached). "complete"/"cancel" are close with an explicit status 30/40. "no_show" is
+# the provider's side (/_sim/provider, the portal): the patient never joined, before or after
+# the provider started the call.
 TRANSITIONS: dict[str, dict[int, int]] = {
     "start": {PENDING: IN_PROGRESS, CONFIRMED: IN_PROGRESS},
     "close": {IN_PROGRESS: COMPLETED, PENDING: CANCELLED, CONFIRMED: CANCELLED},
     "complete": {IN_PROGRESS: COMPLETED},
     "cancel": {PENDING: CANCELLED, CONFIRMED: CANCELLED, IN_PROGRESS: CANCELLED},
     "expire": {PENDING: CANCELLED},
+    "no_show": {PENDING: CANCELLED, CONFIRMED: CANCELLED, IN_PROGRESS: CANCELLED},
     "refund": {COMPLETED: REFUNDED, CANCELLED: REFUNDED},
 }
 # What each action would move to, for the message when the current status does not allow it.
 _TARGET = {"start": IN_PROGRESS, "close": COMPLETED, "complete": COMPLETED, "cancel": CANCELLED,
-           "expire": CANCELLED, "refund": REFUNDED}
+           "expire": CANCELLED, "no_show": CANCELLED, "refund": REFUNDED}
 
 CLOSE_REASONS = ("patientendcall", "patientexitroom", "call_ended", "patientcancelappointment",
                  "maxwaitingtime_reached")
 MAX_WAIT_REASON = "maxwaitingtime_reached"
+NO_SHOW_REASON = "no_show"          # ours: set by the provider's no-show, never accepted from a client
 
 
 def describe(status: int) -> str:

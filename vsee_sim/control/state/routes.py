@@ -1,16 +1,21 @@
-"""Control plane /_sim: thin views. Documented at /_sim/openapi.json."""
+"""/_sim state: thin views. Documented at /_sim/openapi.json."""
 
 from __future__ import annotations
 
-from flask import g
+from flask import g, request
 
 from vsee_sim.control.common import sim_state as _state
+from vsee_sim.control.common import world
 from vsee_sim.control.state import schemas, service
+from vsee_sim.core.body import read_body
 from vsee_sim.core.http import SimBlueprint, outside_transaction
 from vsee_sim.core.wire import TRUE_ENVELOPE, envelope
 
 blp = SimBlueprint("sim-state", __name__, url_prefix="/_sim",
                    description="Namespaces, reset and seed, the clock, state export/import and snapshots")
+
+_DOCUMENT = {"description": "A TinyDB JSON document: one table per namespace collection (the --data format)",
+             "content": {"application/json": {"schema": {"type": "object"}}}}
 
 
 @blp.route("/health", methods=["GET"])
@@ -28,22 +33,114 @@ def health(args):
 
 @blp.route("/reset", methods=["POST"])
 @blp.arguments(schemas.ResetIn, location="body")
-@blp.response(200, envelope(schemas.ResetOut))
+@blp.response(200, envelope(schemas.NamespaceOut))
 def reset(args):
-    """Put the namespace back to its fixture (or load another fixture, by name)."""
-    return service.reset(_state().worlds, g.vsee_world, args.get("fixture"))
+    """Put the namespace back to its fixture (or another fixture, by name), optionally with a new seed."""
+    return service.reset(_state().worlds, world(), args.get("fixture"), args.get("seed"))
 
 
-@blp.route("/outbox", methods=["GET"])
-@blp.arguments(schemas.OutboxQuery, location="query")
-@blp.response(200, envelope(schemas.OutboxItemOut, many=True))
-def outbox(args):
-    """What the real service would have sent (emails with codes), newest first."""
-    return service.outbox(g.vsee_world, args.get("to"), args.get("template"))
+@blp.route("/seed", methods=["POST"])
+@blp.arguments(schemas.SeedIn, location="body")
+@blp.response(200, envelope(schemas.NamespaceOut))
+def seed(args):
+    """Load a fixture sent in the body into this namespace (replaces its whole state)."""
+    return service.seed(_state().worlds, world(), args["fixture"], args.get("seed"))
 
 
-@blp.route("/outbox", methods=["DELETE"])
+@blp.route("/namespaces", methods=["GET"])
+@blp.response(200, envelope(schemas.NamespaceOut, many=True))
+def namespaces():
+    """Every namespace this server holds (made on first use; the least recently used are forgotten)."""
+    return service.namespaces(_state().worlds)
+
+
+@blp.route("/namespaces/<name>", methods=["DELETE"])
+@outside_transaction
 @blp.response(200, TRUE_ENVELOPE)
-def clear_outbox():
-    """Empty the outbox."""
-    return service.clear_outbox(g.vsee_world)
+def drop_namespace(name):
+    """Forget a namespace; its next use makes it afresh from the fixture."""
+    return service.drop_namespace(_state().worlds, name)
+
+
+# -- the clock ------------------------------------------------------------------------------
+@blp.route("/clock", methods=["GET"])
+@blp.response(200, envelope(schemas.ClockOut))
+def clock():
+    """The namespace clock: real, offset (the wall clock shifted) or frozen."""
+    return world().clock.to_dict()
+
+
+@blp.route("/clock/freeze", methods=["POST"])
+@blp.arguments(schemas.FreezeIn, location="body")
+@blp.response(200, envelope(schemas.ClockOut))
+def freeze(args):
+    """Stop the clock, at ``at`` or now. What falls due by then runs at once."""
+    g.vsee_tick = True
+    return service.freeze(world(), args.get("at"))
+
+
+@blp.route("/clock/advance", methods=["POST"])
+@blp.arguments(schemas.AdvanceIn, location="body")
+@blp.response(200, envelope(schemas.ClockOut))
+def advance(args):
+    """Move the clock by ``seconds`` (a frozen clock stays frozen). Token expiry, max wait,
+    slots, one-time links, webhook retries and the autopilot all follow."""
+    g.vsee_tick = True
+    return service.advance(world(), args["seconds"])
+
+
+@blp.route("/clock/real", methods=["POST"])
+@blp.response(200, envelope(schemas.ClockOut))
+def real():
+    """Back to the wall clock."""
+    g.vsee_tick = True
+    return service.real(world())
+
+
+# -- state: export, import, snapshots --------------------------------------------------------
+@blp.route("/state", methods=["GET"])
+@blp.doc(responses={"200": _DOCUMENT})
+def export_state():
+    """The whole namespace, unwrapped (no ``data`` envelope): save it to a file and POST it
+    back later, to another namespace or to another server."""
+    return service.export(world())
+
+
+@blp.route("/state", methods=["POST"])
+@blp.doc(requestBody={"required": True, **_DOCUMENT})
+@blp.response(200, envelope(schemas.NamespaceOut))
+def import_state():
+    """Replace the namespace with an export of GET /_sim/state (checked first: a bad one changes nothing)."""
+    document = request.get_json(silent=True) if request.is_json else read_body(request)
+    return service.import_document(world(), document)
+
+
+@blp.route("/snapshots", methods=["GET"])
+@blp.response(200, envelope(schemas.SnapshotOut, many=True))
+def snapshots():
+    """The namespace's named snapshots (in memory, kept through resets)."""
+    return service.snapshots(world())
+
+
+@blp.route("/snapshots", methods=["POST"])
+@blp.arguments(schemas.SnapshotIn, location="body")
+@blp.response(200, envelope(schemas.SnapshotOut))
+def save_snapshot(args):
+    """Save the namespace's whole state under a name (the same name replaces it)."""
+    return service.save_snapshot(world(), args["name"])
+
+
+@blp.route("/snapshots/<name>/restore", methods=["POST"])
+@blp.response(200, envelope(schemas.SnapshotOut))
+def restore_snapshot(name):
+    """Put the namespace back exactly as it was when the snapshot was saved (clock and ids too).
+
+    Nothing runs on restore (no tick): an export right after it equals the one of the save."""
+    return service.restore_snapshot(world(), name)
+
+
+@blp.route("/snapshots/<name>", methods=["DELETE"])
+@blp.response(200, TRUE_ENVELOPE)
+def delete_snapshot(name):
+    """Forget a snapshot."""
+    return service.delete_snapshot(world(), name)

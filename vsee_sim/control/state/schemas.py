@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from vsee_sim.core.wire import OutSchema, Text, WireSchema
+from vsee_sim.core.wire import Anything, OutSchema, Text, WireSchema
 
 
 class HealthOut(OutSchema):
@@ -26,28 +26,47 @@ class HealthQuery(WireSchema):
 
 
 class ResetIn(WireSchema):
-    fixture = Text(metadata={"description": "fixture name or path (default: the namespace's own)"})
+    fixture = Text(metadata={"description": "fixture name, e.g. demo or minimal (default: the namespace's)"})
+    seed = fields.Integer(metadata={"description": "seed for this namespace's ids, tokens and fault draws "
+                                                   "(default: the server's --seed)"})
 
 
-class ResetOut(OutSchema):
+class SeedIn(WireSchema):
+    fixture = fields.Dict(required=True, metadata={
+        "description": "a fixture: {\"default_account\": ..., \"accounts\": [...]} as in fixtures/demo.json"})
+    seed = fields.Integer(metadata={"description": "seed for this namespace's ids, tokens and fault draws"})
+
+
+class ClockOut(OutSchema):
+    mode = fields.String(metadata={"description": "real | offset | frozen"})
+    offset = fields.Float()
+    frozen_at = fields.Float(allow_none=True)
+    now = fields.Float()
+
+
+class NamespaceOut(OutSchema):
     namespace = fields.String()
     fixture = fields.String()
+    seed = fields.Integer()
     accounts = fields.List(fields.String())
+    clock = fields.Nested(ClockOut)
+    snapshots = fields.List(fields.String())
 
 
-class OutboxQuery(WireSchema):
-    to = Text()
-    template = Text()
+class FreezeIn(WireSchema):
+    at = Anything(metadata={"description": "unix seconds or ISO 8601 (default: now)",
+                            "oneOf": [{"type": "number"}, {"type": "string"}]})
 
 
-class OutboxItemOut(OutSchema):
-    id = fields.String()
-    channel = fields.String()
-    template = fields.String()
-    to = fields.String()
-    user_id = fields.String()
-    account = fields.String()
-    code = fields.String()
-    subject = fields.String()
-    body = fields.String()
-    created = fields.Integer()
+class AdvanceIn(WireSchema):
+    seconds = fields.Float(required=True, allow_nan=False, metadata={"description": "may be negative"})
+
+
+class SnapshotIn(WireSchema):
+    name = Text(required=True)
+
+
+class SnapshotOut(OutSchema):
+    name = fields.String()
+    created = fields.Integer(metadata={"description": "namespace clock, unix seconds"})
+    records = fields.Integer()

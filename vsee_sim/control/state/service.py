@@ -1,15 +1,33 @@
-"""Control plane use cases, on the namespace of the request."""
+"""Control plane use cases on namespaces: health, reset, seed, the clock, export/import, snapshots.
+
+Choices (docs/sim/state.md has the user's view):
+- A reset or a seed replaces everything of the namespace, control-plane state included
+  (webhooks, faults, autopilot); the journal and the snapshots are kept, so a test can
+  roll back to a snapshot taken before a reset.
+- Export/import speak the ``--data`` file's format (a TinyDB JSON document), so a
+  snapshot, an export and a data file are interchangeable. An import is checked on a
+  scratch namespace first: a bad document changes nothing.
+- Snapshots live in memory with their namespace (at most ``MAX_SNAPSHOTS``); a restore
+  puts back the clock setting and the id generator too, so what follows a restore
+  is the same as what followed the save.
+"""
 
 from __future__ import annotations
 
+import json
 import re
+from datetime import UTC, datetime
 
 from vsee_sim import __version__
-from vsee_sim.core.errors import BadRequest
-from vsee_sim.core.persistence import DataFile
-from vsee_sim.core.store import World, Worlds
+from vsee_sim.core.errors import BadRequest, NotFound
+from vsee_sim.core.ids import Ids, namespace_seed
+from vsee_sim.core.persistence import DataFile, export_world, import_world
+from vsee_sim.core.store import World, Worlds, validate_fixture
 
 FIXTURE_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")
+SNAPSHOT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+MAX_SNAPSHOTS = 100
+MAX_SHIFT = 100 * 366 * 86400  # a clock move beyond a century is a typo
 
 
 def health(worlds: Worlds, world: World, datafile: DataFile | None, wait_persisted: int | None) -> dict:
@@ -25,28 +43,151 @@ def health(worlds: Worlds, world: World, datafile: DataFile | None, wait_persist
     }
 
 
-def reset(worlds: Worlds, world: World, fixture: str | None) -> dict:
+def reset(worlds: Worlds, world: World, fixture: str | None, seed: int | None = None) -> dict:
     """Back to the namespace's fixture, or to another fixture named (never a path:
     the control plane must not read arbitrary files of the server's disk)."""
     # The server's own --fixture (which may be a path) can always be named again.
     if fixture and fixture != worlds.fixture_name and (not FIXTURE_NAME.match(fixture) or ".." in fixture):
         raise BadRequest.field("fixture", "give a fixture name such as demo or minimal, not a path.")
     try:
-        world = worlds.reset(world.name, fixture or None)
+        world = worlds.reset(world.name, fixture or None, seed)
     except (OSError, ValueError) as exc:
         raise BadRequest.field("fixture", f"cannot load it: {exc}") from None
-    return {"namespace": world.name, "fixture": world.fixture_name, "accounts": list(world.accounts)}
+    return _summary(world)
 
 
-def outbox(world: World, to: str | None = None, template: str | None = None) -> list[dict]:
-    items = world.outbox.all()
-    if to:
-        items = [m for m in items if (m.get("to") or "").lower() == to.lower()]
-    if template:
-        items = [m for m in items if m.get("template") == template]
-    return list(reversed(items))
+def seed(worlds: Worlds, world: World, fixture: dict, seed_value: int | None) -> dict:
+    """Load a fixture given in the request (not a file of the server) into the namespace."""
+    try:
+        validate_fixture(fixture)
+        scratch = World(world.name, json.loads(json.dumps(fixture)), world.seed)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise BadRequest.field("fixture", f"not a loadable fixture: {exc}") from None
+    del scratch
+    with world.lock:
+        if seed_value is not None:
+            world.seed = seed_value
+        world.ids = Ids(namespace_seed(world.seed, world.name))
+        world.clock.real()
+        world.fixture_name = "(seeded)"
+        world.load_fixture(fixture)
+        worlds.loaded(world)
+    return _summary(world)
 
 
-def clear_outbox(world: World) -> bool:
-    world.outbox.clear()
+def namespaces(worlds: Worlds) -> list[dict]:
+    return [_summary(world) for _, world in worlds.items()]
+
+
+def drop_namespace(worlds: Worlds, name: str) -> bool:
+    if not worlds.drop(name):
+        raise NotFound(f"Namespace {name} not found.")
     return True
+
+
+def _summary(world: World) -> dict:
+    return {"namespace": world.name, "fixture": world.fixture_name, "seed": world.seed,
+            "accounts": list(world.accounts), "clock": world.clock.to_dict(),
+            "snapshots": sorted(world.snapshots)}
+
+
+# -- the clock --------------------------------------------------------------------------
+def freeze(world: World, at) -> dict:
+    world.clock.freeze(None if at is None else parse_time(at, "at"))
+    world.touch()
+    return world.clock.to_dict()
+
+
+def advance(world: World, seconds: float) -> dict:
+    if abs(seconds) > MAX_SHIFT:
+        raise BadRequest.field("seconds", "move the clock by at most a century.")
+    world.clock.advance(seconds)
+    world.touch()
+    return world.clock.to_dict()
+
+
+def real(world: World) -> dict:
+    world.clock.real()
+    world.touch()
+    return world.clock.to_dict()
+
+
+def parse_time(value, field: str) -> float:
+    """Unix seconds, or an ISO 8601 time (``2026-11-25T09:00:00Z``; no zone means UTC)."""
+    if isinstance(value, bool):
+        raise BadRequest.field(field, "give unix seconds or an ISO 8601 time.")
+    if isinstance(value, (int, float)):
+        number = float(value)
+    else:
+        text = str(value).strip()
+        try:
+            number = float(text)
+        except ValueError:
+            try:
+                parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            except ValueError:
+                raise BadRequest.field(field, "give unix seconds or an ISO 8601 time.") from None
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=UTC)
+            number = parsed.timestamp()
+    if not 0 <= number <= 253402300799:  # year 9999
+        raise BadRequest.field(field, "give a time between 1970 and 9999.")
+    return number
+
+
+# -- export, import, snapshots -----------------------------------------------------------
+def export(world: World) -> dict:
+    with world.lock:
+        return export_world(world)
+
+
+def import_document(world: World, document) -> dict:
+    if not isinstance(document, dict) or not document:
+        raise BadRequest.field("body", "send an export of GET /_sim/state (a TinyDB JSON document).")
+    try:
+        import_world(World(world.name, {"accounts": []}, world.seed), document)  # checked first
+        import_world(world, document)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise BadRequest.field("body", f"not an export of GET /_sim/state: {exc}") from None
+    return _summary(world)
+
+
+def save_snapshot(world: World, name: str) -> dict:
+    if not SNAPSHOT_NAME.match(name or ""):
+        raise BadRequest.field("name", "use 1-64 letters, digits, '.', '_' or '-'.")
+    if name not in world.snapshots and len(world.snapshots) >= MAX_SNAPSHOTS:
+        raise BadRequest.field("name", f"a namespace keeps at most {MAX_SNAPSHOTS} snapshots: delete one.")
+    with world.lock:
+        state = json.loads(json.dumps(world.to_dict()))  # a copy no later write can reach
+    world.snapshots[name] = {"name": name, "created": world.clock.ts(), "state": state}
+    return _snapshot_view(world.snapshots[name])
+
+
+def snapshots(world: World) -> list[dict]:
+    return [_snapshot_view(s) for s in world.snapshots.values()]
+
+
+def restore_snapshot(world: World, name: str) -> dict:
+    snapshot = _snapshot(world, name)
+    with world.lock:
+        world.load_dict(json.loads(json.dumps(snapshot["state"])))
+    return _snapshot_view(snapshot)
+
+
+def delete_snapshot(world: World, name: str) -> bool:
+    _snapshot(world, name)
+    del world.snapshots[name]
+    return True
+
+
+def _snapshot(world: World, name: str) -> dict:
+    found = world.snapshots.get(name)
+    if found is None:
+        raise NotFound(f"Snapshot {name} not found.")
+    return found
+
+
+def _snapshot_view(snapshot: dict) -> dict:
+    state = snapshot["state"]
+    records = sum(len(v) for a in state.get("accounts", []) for v in a.values() if isinstance(v, list))
+    return {"name": snapshot["name"], "created": snapshot["created"], "records": records}

@@ -1,0 +1,201 @@
+"""/_sim state: the clock, export/import, snapshots, namespaces, seed and reset."""
+
+from __future__ import annotations
+
+import pytest
+from clinic import API_KEY, auth, error, ok
+
+from vsee_sim.app import create_app
+
+JAN_1_2026 = 1767225600
+
+
+def _export(client) -> dict:
+    resp = client.get("/_sim/state")
+    assert resp.status_code == 200 and "data" not in resp.get_json()
+    return resp.get_json()
+
+
+# -- the clock ------------------------------------------------------------------------------
+def test_the_clock_freezes_advances_and_goes_back_to_real(client):
+    assert ok(client.get("/_sim/clock"))["mode"] == "real"
+    frozen = ok(client.post("/_sim/clock/freeze", json={"at": "2026-01-01T00:00:00Z"}))
+    assert (frozen["mode"], frozen["now"]) == ("frozen", JAN_1_2026)
+    assert ok(client.post("/_sim/clock/advance", json={"seconds": 90}))["now"] == JAN_1_2026 + 90
+    assert ok(client.post("/_sim/clock/freeze", data={"at": str(JAN_1_2026)}))["now"] == JAN_1_2026
+    assert ok(client.get("/_sim/clock"))["now"] == JAN_1_2026
+    real = ok(client.post("/_sim/clock/real"))
+    assert real["mode"] == "real" and real["now"] > JAN_1_2026
+
+
+def test_advancing_a_running_clock_shifts_it(client):
+    before = ok(client.get("/_sim/clock"))["now"]
+    moved = ok(client.post("/_sim/clock/advance", json={"seconds": 3600}))
+    assert moved["mode"] == "offset" and moved["offset"] == 3600 and moved["now"] >= before + 3600
+
+
+def test_the_clock_is_per_namespace(app, client):
+    ok(client.post("/_sim/clock/freeze", json={"at": JAN_1_2026}))
+    other = app.test_client()
+    other.environ_base["HTTP_X_SIM_NAMESPACE"] = "clock-other"
+    assert ok(other.get("/_sim/clock"))["mode"] == "real"
+
+
+@pytest.mark.parametrize(("path", "body", "field"), [
+    ("/_sim/clock/advance", {}, "seconds"),
+    ("/_sim/clock/advance", {"seconds": "soon"}, "seconds"),
+    ("/_sim/clock/advance", {"seconds": 10 ** 12}, "seconds"),
+    ("/_sim/clock/freeze", {"at": "yesterday"}, "at"),
+    ("/_sim/clock/freeze", {"at": -5}, "at"),
+    ("/_sim/clock/freeze", {"at": True}, "at"),
+])
+def test_bad_clock_moves_are_400_naming_the_field(client, path, body, field):
+    before = ok(client.get("/_sim/clock"))["mode"]
+    error(client.post(path, json=body), 400, field)
+    assert ok(client.get("/_sim/clock"))["mode"] == before
+
+
+def test_moving_the_clock_expires_tokens(client, clinic):
+    ok(client.post("/_sim/clock/freeze", json={}))
+    _, token = clinic.sso()
+    ok(client.get("/api_v3/me", headers=auth(token)))
+    ok(client.post("/_sim/clock/advance", json={"seconds": 86400 - 1}))
+    ok(client.get("/api_v3/me", headers=auth(token)))
+    ok(client.post("/_sim/clock/advance", json={"seconds": 1}))
+    error(client.get("/api_v3/me", headers=auth(token)), 401)
+
+
+# -- export and import ----------------------------------------------------------------------
+def test_an_export_imports_into_another_namespace(app, client, clinic):
+    user_id, token = clinic.sso()
+    document = _export(client)
+    other = app.test_client()
+    other.environ_base["HTTP_X_SIM_NAMESPACE"] = f"import-into-{user_id}"
+    error(other.get("/api_v3/me", headers=auth(token)), 401)
+    assert "vclinic" in ok(other.post("/_sim/state", json=document))["accounts"]
+    assert ok(other.get("/api_v3/me", headers=auth(token)))["id"] == user_id
+
+
+@pytest.mark.parametrize("document", [{"x": 1}, {"_namespaces": {"1": {"name": 5}}}, [], "text"])
+def test_a_bad_import_is_400_and_changes_nothing(client, clinic, document):
+    clinic.sso()
+    before = _export(client)
+    error(client.post("/_sim/state", json=document), 400, "body")
+    assert _export(client) == before
+
+
+# -- snapshots --------------------------------------------------------------------------------
+def test_a_snapshot_restores_the_namespace_exactly(client, clinic):
+    _, token = clinic.sso()
+    before = _export(client)
+    ok(client.post("/_sim/snapshots", json={"name": "before-visit"}))
+    visit = clinic.walkin(token)
+    ok(client.post("/_sim/clock/advance", json={"seconds": 600}))
+    clinic.sso()
+    assert _export(client) != before
+    assert ok(client.post("/_sim/snapshots/before-visit/restore"))["name"] == "before-visit"
+    assert _export(client) == before
+    error(client.get(f"/api_v3/visits/{visit['id']}", headers=auth(token)), 404)
+
+
+def test_after_a_restore_the_same_requests_give_the_same_ids(client, clinic):
+    ok(client.post("/_sim/snapshots", json={"name": "s"}))
+    first = clinic.sso()
+    ok(client.post("/_sim/snapshots/s/restore"))
+    body = {"type": 200, "code": "again", "first_name": "A", "last_name": "B", "email": "again@example.com"}
+    again = ok(client.post("/api_v3/users/sso", json=body, headers=API_KEY))
+    assert again["id"] == first[0]
+
+
+def test_snapshots_are_listed_replaced_and_deleted(client):
+    ok(client.post("/_sim/snapshots", json={"name": "a"}))
+    ok(client.post("/_sim/snapshots", data={"name": "b"}))
+    ok(client.post("/_sim/snapshots", json={"name": "a"}))
+    assert [s["name"] for s in ok(client.get("/_sim/snapshots"))] == ["a", "b"]
+    assert ok(client.delete("/_sim/snapshots/a")) is True
+    assert [s["name"] for s in ok(client.get("/_sim/snapshots"))] == ["b"]
+    error(client.delete("/_sim/snapshots/a"), 404)
+    error(client.post("/_sim/snapshots/a/restore"), 404)
+    error(client.post("/_sim/snapshots", json={"name": "../x"}), 400, "name")
+    error(client.post("/_sim/snapshots", json={}), 400, "name")
+
+
+def test_snapshots_survive_a_reset(client, clinic):
+    user_id, token = clinic.sso()
+    ok(client.post("/_sim/snapshots", json={"name": "with-user"}))
+    ok(client.post("/_sim/reset"))
+    error(client.get("/api_v3/me", headers=auth(token)), 401)
+    ok(client.post("/_sim/snapshots/with-user/restore"))
+    assert ok(client.get("/api_v3/me", headers=auth(token)))["id"] == user_id
+
+
+# -- namespaces, seed, reset ------------------------------------------------------------------
+def test_namespaces_are_listed_and_deleted(app, client, ns):
+    ok(client.get("/_sim/clock"))  # makes it
+    names = [n["namespace"] for n in ok(client.get("/_sim/namespaces"))]
+    assert ns in names
+    admin = app.test_client()
+    assert ok(admin.delete(f"/_sim/namespaces/{ns}")) is True
+    assert ns not in [n["namespace"] for n in ok(admin.get("/_sim/namespaces"))]
+    error(admin.delete(f"/_sim/namespaces/{ns}"), 404)
+
+
+SMALL = {"default_account": "acme", "accounts": [
+    {"code": "acme", "api_keys": [{"key": "acme_key", "secret": "acme_secret"}],
+     "users": [{"id": "7", "code": "u7", "email": "seven@example.com", "type": 200, "first_name": "Sev"}],
+     "tokens": [{"token": "a" * 32, "user_id": "7", "expiry": None}]}]}
+
+
+def test_seed_loads_a_fixture_from_the_body(client):
+    data = ok(client.post("/_sim/seed", json={"fixture": SMALL, "seed": 42}))
+    assert (data["accounts"], data["seed"]) == (["acme"], 42)
+    assert ok(client.get("/api_v3/me", headers={"X-ApiToken": "a" * 32}))["first_name"] == "Sev"
+    error(client.get("/api_v3/me", headers=auth("6366a7018a39536a1ef4b63626f8e734")), 404)
+
+
+@pytest.mark.parametrize("fixture", [{"accounts": [{"name": "no code"}]}, {"accounts": "x"}, "x"])
+def test_a_bad_seed_is_400_and_changes_nothing(client, fixture):
+    before = _export(client)
+    error(client.post("/_sim/seed", json={"fixture": fixture}), 400, "fixture")
+    assert _export(client) == before
+
+
+def test_a_reset_with_a_seed_gives_the_same_ids_twice(client):
+    body = {"type": 200, "code": "same", "first_name": "A", "last_name": "B", "email": "same@example.com"}
+    runs = []
+    for _ in range(2):
+        assert ok(client.post("/_sim/reset", json={"seed": 1234}))["seed"] == 1234
+        data = ok(client.post("/api_v3/users/sso", json=body, headers=API_KEY))
+        runs.append((data["id"], data["token"]["token"]))
+    assert runs[0] == runs[1]
+    ok(client.post("/_sim/reset", json={"seed": 99}))
+    assert ok(client.post("/api_v3/users/sso", json=body, headers=API_KEY))["token"]["token"] != runs[0][1]
+
+
+# -- protection --------------------------------------------------------------------------------
+def test_the_admin_token_protects_the_control_plane():
+    app = create_app({"ADMIN_TOKEN": "s3cret", "TICK_INTERVAL": 0})
+    client = app.test_client()
+    error(client.get("/_sim/clock"), 401)
+    error(client.post("/_sim/reset"), 401)
+    assert client.get("/_sim/health").status_code == 200
+    assert client.get("/_sim/openapi.json").status_code == 200
+    assert ok(client.get("/_sim/clock", headers={"X-Sim-Admin-Token": "s3cret"}))["mode"] == "real"
+    error(client.get("/_sim/clock", headers={"X-Sim-Admin-Token": "wrong"}), 401)
+
+
+def test_no_control_switches_the_control_plane_off():
+    client = create_app({"CONTROL": False, "TICK_INTERVAL": 0}).test_client()
+    assert client.get("/_sim/clock").status_code == 404
+    assert client.get("/_sim/health").status_code == 404
+    assert client.get("/api_v3/openapi.json").status_code == 200
+
+
+def test_moving_the_clock_past_max_wait_cancels_walkins_without_a_read(client, clinic):
+    ok(client.post("/_sim/clock/freeze", json={}))
+    _, token = clinic.sso()
+    visit = clinic.walkin(token)
+    ok(client.post("/_sim/clock/advance", json={"seconds": 86400 - 1}))
+    assert clinic.status(visit["id"]) == 10
+    ok(client.post("/_sim/clock/advance", json={"seconds": 2}))
+    assert clinic.status(visit["id"]) == 40   # read from the store, not through the API

@@ -1,0 +1,48 @@
+"""The pytest plugin (vsee_sim.testing): a user's suite uses vsee-sim in three lines."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+USER_SUITE = '''
+def test_documented_token_works_in_process(vsee):
+    assert vsee.client.get("/api_v3/me", headers={"X-ApiToken": "6366a7018a39536a1ef4b63626f8e734"}).status_code == 200
+
+def test_live_server_over_http(vsee_live):
+    import json, urllib.request
+    req = urllib.request.Request(vsee_live.url + "/api_v3/me.json", headers={"X-ApiToken": "6366a7018a39536a1ef4b63626f8e734"})
+    assert json.load(urllib.request.urlopen(req))["data"]["id"] == "201"
+
+def test_each_test_has_its_own_namespace_a(vsee):
+    vsee.freeze(1767225600)
+    assert vsee.clock()["now"] == 1767225600
+
+def test_each_test_has_its_own_namespace_b(vsee):
+    assert vsee.clock()["mode"] == "real"
+
+def test_snapshot_and_restore_live(vsee_live):
+    vsee_live.snapshot("clean")
+    vsee_live.advance(60)
+    assert vsee_live.clock()["mode"] == "offset"
+    vsee_live.restore("clean")
+    assert vsee_live.clock()["mode"] == "real"
+'''
+
+
+def test_a_user_suite_runs_with_the_plugin(tmp_path):
+    (tmp_path / "test_user.py").write_text(textwrap.dedent(USER_SUITE))
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "vsee_sim.testing", "-p", "no:cacheprovider",
+                          str(tmp_path)], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "5 passed" in run.stdout
+
+
+def test_a_failing_control_call_names_the_endpoint(vsee):
+    try:
+        vsee.restore("never-saved")
+    except AssertionError as exc:
+        assert "/_sim/snapshots/never-saved/restore answered 404" in str(exc)
+    else:
+        raise AssertionError("restoring an unknown snapshot must fail")

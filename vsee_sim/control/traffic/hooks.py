@@ -1,0 +1,148 @@
+"""Request hooks: fire fault rules before a request, journal it after.
+
+Both watch every request except /_sim, /docs and CORS preflights (OPTIONS), in the
+request's own namespace. A fired rule's latency is real time (that is its point: a
+client's timeouts and spinners see it); its status is raised as an ``ApiError``, so the
+error body, CORS headers and the journal are the same as for any other error.
+
+Cost (GET /me is the benchmark): the before hook finds the request's namespace (the
+view reuses it, ``g.vsee_world``) and, with no fault rules there, does nothing more; the
+after hook copies references to bytes already in memory (the request body, read before
+the view when under 1 MiB so a form parser cannot consume it unrecorded, and the response
+body) into the bounded journal. Decoding and JSON parsing wait until the journal is read.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from time import perf_counter
+
+from flask import g, request
+
+from vsee_sim.control.traffic import service
+from vsee_sim.core.errors import ApiError
+from vsee_sim.core.tenancy import namespace_name
+
+log = logging.getLogger("vsee_sim.control")
+
+sleep = time.sleep  # a module attribute, so tests can watch the delays asked for
+
+
+# The replay headers as WSGI environ keys (reading the environ directly is the cheap way).
+_ENVIRON_HEADERS = tuple(
+    (name, "CONTENT_TYPE" if name == "Content-Type" else "HTTP_" + name.upper().replace("-", "_"))
+    for name in service.REPLAY_HEADERS)
+
+
+def _watched(environ: dict) -> bool:
+    if environ.get("REQUEST_METHOD") == "OPTIONS":
+        return False
+    path = environ.get("PATH_INFO", "")  # after BasePaths: /ns/<name> already taken off
+    return not (path == "/_sim" or path.startswith("/_sim/") or path == "/docs" or path.startswith("/docs/"))
+
+
+def install(app, state) -> None:
+    # Each hook binds the request and g once: every access through Flask's proxies costs.
+    def namespace_world(environ: dict, ctx_g):
+        world = ctx_g.get("vsee_world")
+        if world is None:
+            name = namespace_name(environ.get("HTTP_X_SIM_NAMESPACE"), environ.get("vsee_sim.namespace"))
+            world = ctx_g.vsee_world = state.worlds.get(name)
+        return world
+
+    @app.before_request
+    def _traffic_before():
+        req = request._get_current_object()
+        environ = req.environ
+        if not _watched(environ):
+            return None
+        ctx_g = g._get_current_object()
+        ctx_g.vsee_t0 = perf_counter()
+        _precache_body(req, environ)
+        try:
+            world = namespace_world(environ, ctx_g)
+        except ApiError:  # a bad X-Sim-Namespace: the view says so
+            return None
+        rule = service.take_fault(world, req.method, req.path)
+        if rule is None:
+            return None
+        ctx_g.vsee_fault = rule["id"]
+        if rule.get("latency_ms"):
+            sleep(rule["latency_ms"] / 1000)
+        if rule.get("status"):
+            raise service.fault_error(rule)
+        return None
+
+    @app.after_request
+    def _traffic_after(response):
+        ctx_g = g._get_current_object()
+        t0 = ctx_g.get("vsee_t0")
+        if t0 is None:
+            return response
+        req = request._get_current_object()
+        try:
+            _record(req, namespace_world(req.environ, ctx_g), response, t0, ctx_g.get("vsee_fault"))
+        except ApiError:
+            pass
+        except Exception:  # the journal must never break a request
+            log.exception("journal: could not record %s %s", req.method, req.path)
+        return response
+
+
+def _content_length(environ: dict) -> int | None:
+    """The declared body length; 0 when there is none (no body, or a chunked one)."""
+    try:
+        return max(int(environ.get("CONTENT_LENGTH") or 0), 0)
+    except ValueError:
+        return 0
+
+
+def _precache_body(req, environ: dict) -> None:
+    """Keep the raw bytes of a small body: form parsing would consume the stream otherwise.
+
+    werkzeug parses forms from the cached bytes when there are some, so the view reads
+    the same body it would have read from the stream.
+    """
+    length = _content_length(environ)
+    if not length or length > service.PRECACHE_LIMIT:
+        return
+    limit = req.max_content_length
+    if limit is None or length <= limit:
+        req.get_data(cache=True)
+
+
+def _request_body(req, environ: dict) -> bytes | None:
+    length = _content_length(environ)
+    if not length and "chunked" not in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+        return b""
+    if length > service.PRECACHE_LIMIT:
+        return None  # not kept: its stream may be consumed by the form parser
+    try:
+        return req.get_data(cache=True)
+    except Exception:  # too large for the app (the view answered 413), or a broken stream
+        return None
+
+
+def _record(req, world, response, t0: float, fault: str | None) -> None:
+    environ = req.environ
+    body = _request_body(req, environ)
+    kept_body, body_cut = service.clip(body)
+    raw = None if response.is_streamed or response.direct_passthrough else response.get_data()
+    kept_response, response_cut = service.clip(raw)
+    service.record(world, {
+        "at": world.clock.ts(),
+        "method": environ.get("REQUEST_METHOD", ""),
+        "path": environ.get("SCRIPT_NAME", "") + environ.get("vsee_sim.original_path", req.path),
+        "api_path": req.path,
+        "query": environ.get("QUERY_STRING", ""),
+        "headers": {name: environ[key] for name, key in _ENVIRON_HEADERS if environ.get(key)},
+        "body": kept_body,
+        "body_truncated": body_cut or body is None,
+        "status": response.status_code,
+        "response": kept_response,
+        "response_type": response.headers.get("Content-Type", ""),
+        "response_truncated": response_cut,
+        "duration_ms": round((perf_counter() - t0) * 1000, 3),
+        "fault": fault,
+    })

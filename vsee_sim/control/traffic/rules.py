@@ -1,0 +1,137 @@
+"""Fault rules and journal filters, pure: values in, decision out.
+
+The draw that decides whether a matched rule fires is a function of (seed, namespace,
+rule id, match number) through SHA-256, not of a random generator's state: two runs
+with the same seed fail the same requests, whatever else happened in between (other
+rules, other namespaces, concurrent requests elsewhere). Within one namespace the match
+number orders the requests a rule saw; requests sent concurrently to one rule race for
+their numbers, as they would for any server-side counter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import lru_cache
+from http import HTTPStatus
+
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
+ANY = "*"
+API_PREFIX = "/api_v3"
+# /vc/next/api_v3, /vc/stable/api_v3 and /cc/<clinic>/api_v3 mean /api_v3 (core/http.py).
+_BASE = re.compile(r"^(?:/vc/(?:next|stable)|/cc/[^/*?]+)(?=/api_v3(?:[/*?]|$))")
+_SLASHES = re.compile(r"/{2,}")
+_STATUS_FILTER = re.compile(r"^[1-5](?:[0-9]{2}|xx)$")
+MAX_PATTERN = 1000
+
+
+# -- rules -------------------------------------------------------------------------------------
+def normalise_method(method: str | None) -> str:
+    """``*`` or an HTTP method, upper-cased; ValueError otherwise."""
+    value = (method or ANY).strip().upper()
+    if value != ANY and value not in METHODS:
+        raise ValueError(f"use * or one of {', '.join(METHODS)}.")
+    return value
+
+
+def normalise_pattern(pattern: str | None) -> str:
+    """A path glob in the form request paths are matched in (after base paths and ``.json``).
+
+    ``/vc/next/api_v3/visits*`` means ``/api_v3/visits*``; a trailing ``.json`` or ``/`` is
+    dropped; a pattern that starts with neither ``/`` nor ``*`` is taken under ``/api_v3/``
+    (``visits/*`` means ``/api_v3/visits/*``). ValueError for an empty or huge pattern.
+    """
+    value = (pattern or "").strip()
+    if not value:
+        raise ValueError("give a path pattern such as /api_v3/visits*.")
+    if len(value) > MAX_PATTERN:
+        raise ValueError(f"at most {MAX_PATTERN} characters.")
+    if value[0] not in "/*":
+        value = f"{API_PREFIX}/{value}"
+    value = _SLASHES.sub("/", value)
+    value = _BASE.sub("", value)
+    if value.endswith(".json"):
+        value = value[: -len(".json")] or "/"
+    if len(value) > 1 and value.endswith("/"):
+        value = value.rstrip("/") or "/"
+    return value
+
+
+@lru_cache(maxsize=1024)
+def _glob(pattern: str) -> re.Pattern[str]:
+    parts = [".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern]
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def path_matches(pattern: str, path: str) -> bool:
+    """The whole path matches the glob: ``*`` is any run of characters (``/`` included), ``?`` one."""
+    return _glob(pattern).fullmatch(path) is not None
+
+
+def method_matches(rule_method: str, method: str) -> bool:
+    return rule_method == ANY or rule_method == method.upper()
+
+
+def has_count_left(rule: dict) -> bool:
+    """A rule without a count fires forever; one with a count, that many times."""
+    count = rule.get("count")
+    return count is None or rule.get("fired", 0) < count
+
+
+def applies(rule: dict, method: str, path: str) -> bool:
+    return (has_count_left(rule) and method_matches(rule["method"], method)
+            and path_matches(rule["path"], path))
+
+
+def pick(rules: list[dict], method: str, path: str) -> dict | None:
+    """The first rule, in creation order, that matches and still has count left."""
+    return next((r for r in rules if applies(r, method, path)), None)
+
+
+def draw(seed: int, namespace: str, rule_id: str, n: int) -> float:
+    """A number in [0, 1) that depends on nothing but its arguments."""
+    digest = hashlib.sha256(f"{seed}:{namespace}:{rule_id}:{n}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def fires(seed: int, namespace: str, rule: dict, n: int) -> bool:
+    """Does the rule fire on its ``n``-th match? (probability 1 always, 0 never.)"""
+    return draw(seed, namespace, str(rule["id"]), n) < float(rule.get("probability", 1.0))
+
+
+def default_message(status: int) -> str:
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "Error"
+    return f"Injected fault: {status} {phrase}."
+
+
+def retry_after(rule: dict) -> int | None:
+    """Seconds for ``Retry-After``: always for a 429 (default 1), else only when the rule says."""
+    given = rule.get("retry_after")
+    if rule.get("status") == 429:
+        return 1 if given is None else int(given)
+    return None if given is None else int(given)
+
+
+# -- journal filters ---------------------------------------------------------------------------
+def check_status_filter(value: str) -> str:
+    """``404``, ``4xx`` or ``5xx`` (any class 1-5); ValueError otherwise."""
+    value = value.strip().lower()
+    if not _STATUS_FILTER.match(value):
+        raise ValueError("use a status such as 404, or a class such as 4xx or 5xx.")
+    return value
+
+
+def status_matches(wanted: str, status: int) -> bool:
+    if wanted.endswith("xx"):
+        return str(status)[:1] == wanted[:1] and len(str(status)) == 3
+    return str(status) == wanted
+
+
+def journal_path_matches(wanted: str, *paths: str) -> bool:
+    """A glob (with ``*`` or ``?``) matches a whole path; anything else is a substring."""
+    if "*" in wanted or "?" in wanted:
+        return any(path_matches(wanted, p) for p in paths)
+    return any(wanted in p for p in paths)

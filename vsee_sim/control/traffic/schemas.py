@@ -1,0 +1,67 @@
+"""/_sim/journal and /_sim/faults: wire shapes."""
+
+from __future__ import annotations
+
+from marshmallow import fields
+from marshmallow.validate import Length, Range
+
+from vsee_sim.core.wire import Anything, OutSchema, Text, WireSchema
+
+
+class JournalQuery(WireSchema):
+    limit = fields.Integer(load_default=100, validate=Range(1, 500),
+                           metadata={"description": "how many entries, newest first (1-500)"})
+    method = Text(metadata={"description": "only this method (GET, POST...)"})
+    path = Text(metadata={"description": "a substring of the path, or a glob with * (/api_v3/visits*)"})
+    status = Text(metadata={"description": "a status (404) or a class (4xx, 5xx)"})
+
+
+class JournalEntryOut(OutSchema):
+    id = fields.Integer()
+    at = fields.Integer(metadata={"description": "namespace clock, unix seconds"})
+    method = fields.String()
+    path = fields.String(metadata={"description": "the path as the client sent it"})
+    query = fields.String()
+    headers = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
+        "description": "X-ApiToken, X-ApiKey, X-ApiSecret, X-AccountCode, Content-Type"})
+    body = fields.String(metadata={"description": "request body (text, or base64 per body_encoding)"})
+    body_encoding = fields.String(metadata={"description": "utf-8 or base64"})
+    body_truncated = fields.Boolean()
+    status = fields.Integer()
+    response = Anything(metadata={"description": "response body: parsed JSON, or text"})
+    response_encoding = fields.String(metadata={"description": "base64 when the response was not text"})
+    response_truncated = fields.Boolean()
+    duration_ms = fields.Float()
+    fault = fields.String(metadata={"description": "the fault rule that fired on this request, if any"})
+
+
+class FaultIn(WireSchema):
+    method = Text(load_default="*", metadata={
+        "description": "* (default) or GET, POST, PUT, PATCH, DELETE, HEAD"})
+    path = Text(required=True, metadata={
+        "description": "glob on the API path: /api_v3/visits*, /api_v3/me (base paths and .json normalised)"})
+    status = fields.Integer(validate=Range(400, 599), metadata={"description": "the error status to answer"})
+    message = Text(validate=Length(max=1000), metadata={"description": "the error message"})
+    retry_after = fields.Integer(validate=Range(0, 86400),
+                                 metadata={"description": "Retry-After seconds (429: default 1)"})
+    latency_ms = fields.Integer(validate=Range(0, 30000),
+                                metadata={"description": "delay added before answering (real time)"})
+    count = fields.Integer(validate=Range(min=1),
+                           metadata={"description": "fire this many times (default: always)"})
+    probability = fields.Float(load_default=1.0, validate=Range(0, 1),
+                               metadata={"description": "chance of firing on each match (seeded draw)"})
+
+
+class FaultOut(OutSchema):
+    id = fields.String()
+    method = fields.String()
+    path = fields.String()
+    status = fields.Integer()
+    message = fields.String()
+    retry_after = fields.Integer()
+    latency_ms = fields.Integer()
+    count = fields.Integer()
+    probability = fields.Float()
+    matched = fields.Integer(metadata={"description": "requests this rule was the first match of"})
+    fired = fields.Integer(metadata={"description": "requests it failed or delayed"})
+    created = fields.Integer()

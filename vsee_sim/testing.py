@@ -1,0 +1,158 @@
+"""The pytest plugin: vsee-sim in a user's test suite with three lines.
+
+Enable it with ``pytest -p vsee_sim.testing`` or ``pytest_plugins = ["vsee_sim.testing"]``
+in a top-level conftest.py (installing vsee-sim also registers it as the ``vsee_sim``
+entry point, so it is usually on already). Every test gets a namespace of its own, so
+tests are isolated and may run in parallel (pytest-xdist) against one simulator.
+
+Fixtures:
+- ``vsee``: the in-process simulator for this test: ``vsee.client`` is a Flask test
+  client bound to a fresh namespace; ``vsee.freeze()``, ``vsee.advance(s)``,
+  ``vsee.snapshot(name)``, ``vsee.restore(name)``, ``vsee.outbox()``... drive /_sim.
+- ``vsee_live``: the same over HTTP: ``vsee_live.url`` is a base URL (``.../ns/<name>``)
+  for any HTTP client; the API is at ``vsee_live.url + "/api_v3"``. The server is one
+  per session, started on a free loopback port in a thread, or the one named by
+  ``--vsee-url`` / ``VSEE_SIM_URL`` (a docker-compose service, say).
+- ``vsee_app``, ``vsee_server``, ``vsee_namespace``: the parts, for custom setups.
+Options: ``--vsee-fixture`` (``VSEE_SIM_FIXTURE``, default demo), ``--vsee-seed``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+
+import pytest
+
+_names = itertools.count(1)
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("vsee-sim")
+    group.addoption("--vsee-url", default=os.environ.get("VSEE_SIM_URL"),
+                    help="use this running vsee-sim instead of starting one (env VSEE_SIM_URL)")
+    group.addoption("--vsee-fixture", default=os.environ.get("VSEE_SIM_FIXTURE", "demo"),
+                    help="fixture of the in-process simulator (default demo)")
+    group.addoption("--vsee-seed", default=int(os.environ.get("VSEE_SIM_SEED", "0")), type=int,
+                    help="seed of the in-process simulator's ids, tokens and fault draws")
+
+
+class Sim:
+    """One namespace of a simulator and its control plane, over a transport.
+
+    ``send(method, path, body) -> (status, payload)`` is the transport: a Flask test
+    client in-process, HTTP for a live server.
+    """
+
+    def __init__(self, namespace: str, send, client, url: str | None = None):
+        self.namespace = namespace
+        self.client = client
+        self.url = url
+        self._send = send
+
+    def control(self, method: str, path: str, body: dict | None = None):
+        status, payload = self._send(method, "/_sim" + path, body)
+        if status != 200:
+            raise AssertionError(f"{method} /_sim{path} answered {status}: {payload}")
+        return payload.get("data") if isinstance(payload, dict) and "data" in payload else payload
+
+    # the clock
+    def clock(self) -> dict:
+        return self.control("GET", "/clock")
+
+    def freeze(self, at=None) -> dict:
+        return self.control("POST", "/clock/freeze", {} if at is None else {"at": at})
+
+    def advance(self, seconds: float) -> dict:
+        return self.control("POST", "/clock/advance", {"seconds": seconds})
+
+    def real(self) -> dict:
+        return self.control("POST", "/clock/real")
+
+    # state
+    def reset(self, fixture: str | None = None, seed: int | None = None) -> dict:
+        body = {k: v for k, v in (("fixture", fixture), ("seed", seed)) if v is not None}
+        return self.control("POST", "/reset", body)
+
+    def snapshot(self, name: str) -> dict:
+        return self.control("POST", "/snapshots", {"name": name})
+
+    def restore(self, name: str) -> dict:
+        return self.control("POST", f"/snapshots/{name}/restore")
+
+    def export(self) -> dict:
+        return self.control("GET", "/state")
+
+    def load(self, document: dict) -> dict:
+        return self.control("POST", "/state", document)
+
+    # what the service would send
+    def outbox(self, **filters) -> list[dict]:
+        query = "&".join(f"{k}={v}" for k, v in filters.items())
+        return self.control("GET", "/outbox" + (f"?{query}" if query else ""))
+
+
+@pytest.fixture(scope="session")
+def vsee_app(pytestconfig):
+    """The in-process simulator (one per test session; tests are isolated by namespace)."""
+    from vsee_sim.app import create_app
+
+    return create_app({"FIXTURE": pytestconfig.getoption("--vsee-fixture"),
+                       "SEED": pytestconfig.getoption("--vsee-seed")})
+
+
+@pytest.fixture()
+def vsee_namespace() -> str:
+    """A fresh namespace name, unique across pytest-xdist workers."""
+    return f"pytest-{os.getpid()}-{next(_names)}"
+
+
+@pytest.fixture()
+def vsee(vsee_app, vsee_namespace) -> Sim:
+    """The in-process simulator, in a namespace of this test's own."""
+    client = vsee_app.test_client()
+    client.environ_base["HTTP_X_SIM_NAMESPACE"] = vsee_namespace
+
+    def send(method, path, body):
+        resp = client.open(path, method=method, json=body)
+        return resp.status_code, resp.get_json(silent=True)
+
+    return Sim(vsee_namespace, send, client)
+
+
+@pytest.fixture(scope="session")
+def vsee_server(pytestconfig, vsee_app):
+    """Base URL of a live simulator: ``--vsee-url`` if given, else one started here."""
+    url = pytestconfig.getoption("--vsee-url")
+    if url:
+        yield url.rstrip("/")
+        return
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, vsee_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="vsee-sim-live", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+@pytest.fixture()
+def vsee_live(vsee_server, vsee_namespace) -> Sim:
+    """The live simulator, in a namespace of this test's own: ``vsee_live.url`` + "/api_v3"."""
+    from vsee_sim.remote import Remote
+
+    remote = Remote(vsee_server, namespace=vsee_namespace,
+                    admin_token=os.environ.get("VSEE_SIM_ADMIN_TOKEN"))
+
+    def send(method, path, body):
+        resp = remote.request(method, path, json_body=body)
+        try:
+            return resp.status, resp.json()
+        except ValueError:
+            return resp.status, resp.body.decode("utf-8", "replace")
+
+    return Sim(vsee_namespace, send, remote, url=f"{vsee_server}/ns/{vsee_namespace}")
