@@ -7,9 +7,12 @@ clock has nothing due until it is moved, and moving it ticks at once.
 
 from __future__ import annotations
 
+import logging
 import threading
 
 from vsee_sim.core.store import Worlds
+
+log = logging.getLogger("vsee_sim.control")
 
 
 class Ticker:
@@ -29,6 +32,9 @@ class Ticker:
         from vsee_sim.control import tick
 
         while not self._stop.wait(self.interval):
-            for _, world in self.worlds.items():
-                if world.clock.mode != "frozen":
-                    tick(world)
+            try:
+                for _, world in self.worlds.items():
+                    if world.clock.mode != "frozen":
+                        tick(world)
+            except Exception:  # the ticker must outlive any one bad tick
+                log.exception("ticker round failed")

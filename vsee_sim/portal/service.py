@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from vsee_sim.api.intakes import service as intakes
 from vsee_sim.api.rooms import service as rooms
 from vsee_sim.api.users import service as users
-from vsee_sim.api.visits import booking, rules
+from vsee_sim.api.visits import booking, desk, rules
 from vsee_sim.api.visits import service as visits
 from vsee_sim.api.visits.present import present
 from vsee_sim.core.errors import BadRequest, Forbidden, NotFound, Unauthorized
@@ -284,7 +284,7 @@ def _waiting_alive(ctx: Ctx, user: dict) -> tuple[list[dict], int]:
     """The walk-ins waiting for this provider (staff: everyone's) whose patient is alive,
     oldest first (visits.waiting_alive), and how many more wait offline."""
     staff = users.is_staff(user)
-    alive = visits.waiting_alive(ctx) if staff else visits.waiting_alive(ctx, provider_id=user["id"])
+    alive = desk.waiting_alive(ctx) if staff else desk.waiting_alive(ctx, provider_id=user["id"])
     codes = {room["code"] for room in rooms.provider_rooms(ctx, user["id"])}
     waiting = [v for v in ctx.db.visits.find("status", rules.PENDING) if rules.is_waiting(v) and (
         staff or (v.get("room_code") in codes and v.get("provider_id") in (None, "", user["id"])))]
@@ -335,9 +335,9 @@ def _actor(ctx: Ctx, visit_id: str) -> dict | None:
 
 def start_visit(ctx: Ctx, visit_id: str) -> dict:
     """The provider's Start (10/20 -> 25), the visits area's provider-side use case."""
-    return visits.provider_start(ctx, str(visit_id), _actor(ctx, visit_id))
+    return desk.provider_start(ctx, str(visit_id), _actor(ctx, visit_id))
 
 
 def end_visit(ctx: Ctx, visit_id: str) -> dict:
     """The provider's End (25 -> 30, reason call_ended)."""
-    return visits.provider_end(ctx, str(visit_id), _actor(ctx, visit_id))
+    return desk.provider_end(ctx, str(visit_id), _actor(ctx, visit_id))

@@ -7,7 +7,7 @@ namespace's default. No token: the control plane acts as the provider it names.
 
 from __future__ import annotations
 
-from vsee_sim.api.visits import service as visits
+from vsee_sim.api.visits import desk
 from vsee_sim.api.visits.present import present
 from vsee_sim.control.provider import schemas, service
 from vsee_sim.core.http import SimBlueprint, current_ctx
@@ -26,7 +26,7 @@ AUTOPILOT = envelope(schemas.AutopilotOut)
 @blp.response(200, VISIT)
 def start(args, visit_id):
     """The provider starts the call: status 10/20 -> 25."""
-    return visits.provider_start(current_ctx(), visit_id, args.get("provider_id"))
+    return desk.provider_start(current_ctx(), visit_id, args.get("provider_id"))
 
 
 @blp.route("/provider/visits/<visit_id>/end", methods=["POST"])
@@ -34,7 +34,7 @@ def start(args, visit_id):
 @blp.response(200, VISIT)
 def end(args, visit_id):
     """The provider ends the call: status 25 -> 30 (reason call_ended)."""
-    return visits.provider_end(current_ctx(), visit_id, args.get("provider_id"))
+    return desk.provider_end(current_ctx(), visit_id, args.get("provider_id"))
 
 
 @blp.route("/provider/visits/<visit_id>/no-show", methods=["POST"])
@@ -42,7 +42,7 @@ def end(args, visit_id):
 @blp.response(200, VISIT)
 def no_show(args, visit_id):
     """The patient never joined: status 10/20/25 -> 40 (reason no_show)."""
-    return visits.no_show(current_ctx(), visit_id, args.get("provider_id"))
+    return desk.no_show(current_ctx(), visit_id, args.get("provider_id"))
 
 
 @blp.route("/provider/waiting", methods=["GET"])
@@ -51,7 +51,7 @@ def no_show(args, visit_id):
 def waiting(args):
     """Pending walk-ins of alive patients (POST /users/alive), oldest first: the provider dashboard."""
     ctx = current_ctx()
-    found = visits.waiting_alive(ctx, args.get("room_code"), args.get("provider_id"))
+    found = desk.waiting_alive(ctx, args.get("room_code"), args.get("provider_id"))
     return [present(ctx, visit) for visit in found]
 
 

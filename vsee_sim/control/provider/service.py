@@ -21,8 +21,8 @@ from __future__ import annotations
 
 from vsee_sim.api.rooms import service as rooms
 from vsee_sim.api.users import service as users
+from vsee_sim.api.visits import desk
 from vsee_sim.api.visits import rules as visit_rules
-from vsee_sim.api.visits import service as visits
 from vsee_sim.control.provider import rules
 from vsee_sim.core.errors import ApiError, BadRequest
 from vsee_sim.core.store import World
@@ -130,15 +130,15 @@ def run(world: World, account: str, limit: int = rules.MAX_STEPS) -> int:
 
 def _pick(ctx: Ctx, record: dict, step: rules.Step) -> tuple[dict | None, dict | None]:
     """Start the oldest patient who was waiting and alive at the pick-up time, if any."""
-    waiting = visits.waiting_alive(ctx, record.get("room_code"), record.get("provider_id"), at=step.at)
+    waiting = desk.waiting_alive(ctx, record.get("room_code"), record.get("provider_id"), at=step.at)
     for visit in waiting:
         if int(visit.get("created") or 0) > step.at:
             continue  # entered after this pick-up fell due
         try:
-            provider = visits.acting_provider(ctx, visit, record.get("provider_id"))
+            provider = desk.acting_provider(ctx, visit, record.get("provider_id"))
         except ApiError:
             continue  # a room without providers: nobody can take this patient
-        started = visits.provider_start(ctx, visit["id"], provider, at=step.at)
+        started = desk.provider_start(ctx, visit["id"], provider, at=step.at)
         call = {"id": started["id"], "provider_id": provider["id"], "started": started["actual_start"],
                 "end": rules.call_end(started["actual_start"], int(record["visit_seconds"]))}
         return _entry(step, "start", started, provider["id"]), call
@@ -152,7 +152,7 @@ def _end(ctx: Ctx, record: dict, step: rules.Step) -> tuple[dict | None, None]:
         status = visit_rules.describe(int(visit.get("status") or 0)) if visit else "deleted"
         return {**_entry(step, "forget", visit or {"id": step.visit_id}, call["provider_id"]),
                 "message": f"visit {step.visit_id} is no longer in progress ({status})"}, None
-    ended = visits.provider_end(ctx, step.visit_id, call["provider_id"], at=step.at)
+    ended = desk.provider_end(ctx, step.visit_id, call["provider_id"], at=step.at)
     return _entry(step, "end", ended, call["provider_id"]), None
 
 
