@@ -40,7 +40,8 @@ def test_readme_shell_examples_run_against_a_live_simulator(block, vsee_server):
     run = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, f"{script}\n--- stdout\n{run.stdout}\n--- stderr\n{run.stderr}"
     # What the README says each block prints, it prints.
-    for promised in re.findall(r"prints `([^`]+)`", TEXT.split(block, 1)[1].split("```", 1)[0]):
+    after = TEXT.split(block, 1)[1].split("```", 2)[1]   # from the closing fence to the next block
+    for promised in re.findall(r"prints `([^`]+)`", after):
         pattern = re.escape(promised.replace("http://127.0.0.1:8000", vsee_server)).replace(
             re.escape("<id>"), r"\d+")
         assert re.search(pattern, run.stdout), (promised, run.stdout)
