@@ -40,6 +40,18 @@ def ok(resp):
     return body["data"]
 
 
+def freeze(client) -> int:
+    """Stop the namespace clock (POST /_sim/clock/freeze) on a whole second; that second."""
+    now = int(ok(client.get("/_sim/clock"))["now"])
+    ok(client.post("/_sim/clock/freeze", json={"at": now}))
+    return now
+
+
+def advance(client, seconds: int) -> int:
+    """Move the namespace clock (POST /_sim/clock/advance); the new now."""
+    return ok(client.post("/_sim/clock/advance", json={"seconds": seconds}))["now"]
+
+
 class Clinic:
     def __init__(self, client, world=None):
         self.client = client

@@ -8,19 +8,9 @@ room1 (providers 541 and 403), away from the demo's patient waiting in ceproom1.
 from __future__ import annotations
 
 import pytest
-from clinic import PATIENT_575, error, ok
+from clinic import PATIENT_575, advance, error, freeze, ok
 
 from vsee_sim import control
-
-
-def freeze(client) -> int:
-    now = int(ok(client.get("/_sim/clock"))["now"])
-    ok(client.post("/_sim/clock/freeze", json={"at": now}))
-    return now
-
-
-def advance(client, seconds: int) -> int:
-    return ok(client.post("/_sim/clock/advance", json={"seconds": seconds}))["now"]
 
 
 def autopilot(client, **body) -> dict:

@@ -8,22 +8,13 @@ The clock is moved, never slept on.
 from __future__ import annotations
 
 import pytest
-from clinic import API_KEY, PATIENT_575, auth, error, ok
+from clinic import API_KEY, PATIENT_575, advance, auth, error, freeze, ok
 
 from vsee_sim.api.users import rules as user_rules
 
 PROVIDER = "/_sim/provider/visits"
 
 
-def freeze(client) -> int:
-    """Stop the namespace clock on a whole second; that second."""
-    now = int(ok(client.get("/_sim/clock"))["now"])
-    ok(client.post("/_sim/clock/freeze", json={"at": now}))
-    return now
-
-
-def advance(client, seconds: int) -> int:
-    return ok(client.post("/_sim/clock/advance", json={"seconds": seconds}))["now"]
 
 
 def waiting_ids(client, **query) -> list[str]:
