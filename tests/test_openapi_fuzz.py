@@ -44,3 +44,20 @@ def test_api_conforms_to_its_openapi_document(case):
     response = case.call(headers=headers)
     assert response.status_code < 500, response.text
     case.validate_response(response, checks=CHECKS)
+
+
+# The control plane: the same checks over /_sim/openapi.json. Webhook URLs the fuzzer makes
+# up must not leave the machine: they are sent nowhere because the ticker is off and every
+# case has a namespace of its own in which nothing happens after the registration.
+control_app = create_app({"FIXTURE": os.environ.get("VSEE_SIM_TEST_FIXTURE", "demo"), "SEED": 3,
+                          "TICK_INTERVAL": 0})
+control_schema = schemathesis.openapi.from_wsgi("/_sim/openapi.json", control_app)
+
+
+@control_schema.parametrize()
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+def test_control_plane_conforms_to_its_openapi_document(case):
+    headers = {"X-Sim-Namespace": f"fuzz-sim-{next(_ns)}", **(case.headers or {})}
+    response = case.call(headers=headers)
+    assert response.status_code < 500, response.text
+    case.validate_response(response, checks=CHECKS)
