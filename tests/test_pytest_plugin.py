@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -46,3 +47,24 @@ def test_a_failing_control_call_names_the_endpoint(vsee):
         assert "/_sim/snapshots/never-saved/restore answered 404" in str(exc)
     else:
         raise AssertionError("restoring an unknown snapshot must fail")
+
+
+def test_outbox_filters_are_url_encoded(vsee):
+    r = vsee.client.post("/api_v3/users/reset_password.json", data={"email": "an+user1@vsee.com"})
+    assert r.status_code == 200
+    assert [m["template"] for m in vsee.outbox(to="an+user1@vsee.com")] == ["reset_password"]
+
+
+def test_the_fixtures_send_the_admin_token_the_server_wants(tmp_path):
+    (tmp_path / "test_admin.py").write_text(textwrap.dedent('''
+        def test_in_process(vsee):
+            assert vsee.freeze(1767225600)["now"] == 1767225600
+
+        def test_live(vsee_live):
+            assert vsee_live.advance(60)["mode"] == "offset"
+    '''))
+    env = {**os.environ, "VSEE_SIM_ADMIN_TOKEN": "plugin-s3cret"}
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+                         capture_output=True, text=True, cwd=tmp_path, timeout=120, env=env)
+    assert run.returncode == 0, run.stdout + run.stderr
+

@@ -19,9 +19,12 @@ Options: ``--vsee-fixture`` (``VSEE_SIM_FIXTURE``, default demo), ``--vsee-seed`
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import threading
+import uuid
+from urllib.parse import urlencode
 
 import pytest
 
@@ -89,7 +92,7 @@ class Sim:
 
     # what the service would send
     def outbox(self, **filters) -> list[dict]:
-        query = "&".join(f"{k}={v}" for k, v in filters.items())
+        query = urlencode(filters)
         return self.control("GET", "/outbox" + (f"?{query}" if query else ""))
 
 
@@ -104,8 +107,9 @@ def vsee_app(pytestconfig):
 
 @pytest.fixture()
 def vsee_namespace() -> str:
-    """A fresh namespace name, unique across pytest-xdist workers."""
-    return f"pytest-{os.getpid()}-{next(_names)}"
+    """A fresh namespace name, unique across pytest-xdist workers, runs and CI machines
+    sharing one server (a pid alone repeats across containers)."""
+    return f"pytest-{uuid.uuid4().hex[:12]}-{next(_names)}"
 
 
 @pytest.fixture()
@@ -113,6 +117,9 @@ def vsee(vsee_app, vsee_namespace) -> Sim:
     """The in-process simulator, in a namespace of this test's own."""
     client = vsee_app.test_client()
     client.environ_base["HTTP_X_SIM_NAMESPACE"] = vsee_namespace
+    admin_token = vsee_app.extensions["vsee_sim"].settings.admin_token
+    if admin_token:  # the app read VSEE_SIM_ADMIN_TOKEN: its /_sim wants it
+        client.environ_base["HTTP_X_SIM_ADMIN_TOKEN"] = admin_token
 
     def send(method, path, body):
         resp = client.open(path, method=method, json=body)
@@ -141,8 +148,12 @@ def vsee_server(pytestconfig, vsee_app):
 
 
 @pytest.fixture()
-def vsee_live(vsee_server, vsee_namespace) -> Sim:
-    """The live simulator, in a namespace of this test's own: ``vsee_live.url`` + "/api_v3"."""
+def vsee_live(vsee_server, vsee_namespace):
+    """The live simulator, in a namespace of this test's own: ``vsee_live.url`` + "/api_v3".
+
+    The namespace is reset first (a shared server may know the name from an earlier run)
+    and forgotten afterwards, so a long-lived server does not fill up.
+    """
     from vsee_sim.remote import Remote
 
     remote = Remote(vsee_server, namespace=vsee_namespace,
@@ -155,4 +166,8 @@ def vsee_live(vsee_server, vsee_namespace) -> Sim:
         except ValueError:
             return resp.status, resp.body.decode("utf-8", "replace")
 
-    return Sim(vsee_namespace, send, remote, url=f"{vsee_server}/ns/{vsee_namespace}")
+    sim = Sim(vsee_namespace, send, remote, url=f"{vsee_server}/ns/{vsee_namespace}")
+    sim.reset()
+    yield sim
+    with contextlib.suppress(OSError):  # the server went away first: nothing to tidy
+        remote.delete(f"/_sim/namespaces/{vsee_namespace}")

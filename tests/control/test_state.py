@@ -199,3 +199,70 @@ def test_moving_the_clock_past_max_wait_cancels_walkins_without_a_read(client, c
     assert clinic.status(visit["id"]) == 10
     ok(client.post("/_sim/clock/advance", json={"seconds": 2}))
     assert clinic.status(visit["id"]) == 40   # read from the store, not through the API
+
+
+# -- review findings -----------------------------------------------------------------------
+def _bad_clock(document: dict, clock: dict) -> dict:
+    document["_namespaces"]["1"]["clock"] = clock
+    return document
+
+
+@pytest.mark.parametrize("change", [
+    lambda d: _bad_clock(d, {"mode": "frozen", "frozen_at": "abc"}),
+    lambda d: _bad_clock(d, {"mode": "frozen", "frozen_at": 1e20}),
+    lambda d: _bad_clock(d, {"mode": "sideways"}),
+    lambda d: d["_namespaces"]["1"].update(sim={"faults": [{"id": 1}]}) or d,
+    lambda d: d["_namespaces"]["1"].update(sim={"faults": [{"id": 1, "method": "*", "path": "/x",
+                                                           "probability": "x"}]}) or d,
+    lambda d: d["_namespaces"]["1"].update(sim={"webhooks": [{"id": "w"}]}) or d,
+    lambda d: d["_namespaces"]["1"].update(sim={"gremlins": [{"id": "g"}]}) or d,
+    lambda d: d["_namespaces"]["1"].update(sim={"autopilot": [{"id": "vclinic", "every": 0}]}) or d,
+])
+def test_an_import_that_would_break_the_namespace_is_400_and_changes_nothing(client, change):
+    before = _export(client)
+    error(client.post("/_sim/state", json=change(_export(client))), 400, "body")
+    assert _export(client) == before
+    ok(client.get("/api_v3/me", headers=auth("6366a7018a39536a1ef4b63626f8e734")))
+    ok(client.get("/_sim/clock"))
+
+
+def test_an_import_with_nan_is_refused(client):
+    text = client.get("/_sim/state").get_data(as_text=True).replace('"offset":0.0', '"offset":NaN', 1)
+    assert "NaN" in text
+    error(client.post("/_sim/state", data=text, content_type="application/json"), 400)
+
+
+@pytest.mark.parametrize("seconds", [100 * 365 * 86400, -60 * 365 * 86400])
+def test_repeated_advances_cannot_take_the_clock_out_of_range(client, seconds):
+    ok(client.post("/_sim/clock/freeze", json={"at": JAN_1_2026}))
+    for _ in range(80):
+        if client.post("/_sim/clock/advance", json={"seconds": seconds}).status_code == 400:
+            break
+    else:
+        raise AssertionError("the clock left the 1970-9999 range")
+    ok(client.post("/api_v3/users/sso", json={"type": 200, "code": "range", "first_name": "R", "last_name": "G"},
+                   headers=API_KEY))
+
+
+def test_a_reset_of_a_seeded_namespace_goes_back_to_the_seed(client, app):
+    ok(client.post("/_sim/seed", json={"fixture": SMALL}))
+    ok(client.post("/api_v3/users/sso", json={"type": 200, "code": "later", "first_name": "L", "last_name": "T"},
+                   headers={"X-ApiKey": "acme_key"}))
+    assert ok(client.post("/_sim/reset"))["accounts"] == ["acme"]
+    assert len(app.extensions["vsee_sim"].worlds.get(client.environ_base["HTTP_X_SIM_NAMESPACE"])
+               .account("acme").users) == 1
+    other = app.test_client()
+    other.environ_base["HTTP_X_SIM_NAMESPACE"] = client.environ_base["HTTP_X_SIM_NAMESPACE"] + "-copy"
+    ok(other.post("/_sim/state", json=_export(client)))
+    assert ok(other.post("/_sim/reset"))["accounts"] == ["acme"]     # the seed travels with an export
+    assert ok(client.post("/_sim/reset", json={"fixture": "demo"}))["accounts"][0] == "vclinic"
+    assert ok(client.post("/_sim/reset"))["fixture"] == "demo"
+
+
+def test_a_seed_without_accounts_is_refused(client):
+    error(client.post("/_sim/seed", json={"fixture": {"accounts": []}}), 400, "fixture")
+
+
+def test_the_admin_token_is_a_header_only():
+    client = create_app({"ADMIN_TOKEN": "s3cret", "TICK_INTERVAL": 0}).test_client()
+    error(client.get("/_sim/clock?admin_token=s3cret"), 401)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+
 from flask import current_app, g, request
 
 from vsee_sim.core.errors import Unauthorized
@@ -28,5 +30,5 @@ def install(app, state) -> None:
         path = request.path
         if (token and path.startswith("/_sim") and path not in ("/_sim/health", "/_sim/openapi.json")
                 and request.method != "OPTIONS"
-                and request.headers.get(ADMIN_HEADER, request.args.get("admin_token")) != token):
+                and not hmac.compare_digest(request.headers.get(ADMIN_HEADER, "").encode(), token.encode())):
             raise Unauthorized(f"The {ADMIN_HEADER} header is required for /_sim.")

@@ -20,6 +20,7 @@ import json
 import os
 import tempfile
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from tinydb import TinyDB
@@ -136,12 +137,23 @@ def import_world(world: World, document: dict) -> None:
     world.load_dict(state)
 
 
+# Checks of one namespace's export (ValueError naming the problem), added by the control
+# plane, which knows its own records: run on every import and every --data load.
+EXPORT_CHECKS: list[Callable[[dict], None]] = []
+
+
 def check_exports(exports: dict[str, dict]) -> dict[str, dict]:
-    """ValueError unless every namespace has a list of accounts, each with a code."""
+    """ValueError unless every namespace has a list of accounts, each with a code, and
+    passes the EXPORT_CHECKS."""
     for name, state in exports.items():
         if not isinstance(name, str) or not isinstance(state.get("accounts"), list) or not all(
                 isinstance(a, dict) and a.get("code") for a in state["accounts"]):
             raise ValueError(f"namespace {name!r} has no valid accounts")
+        for check in EXPORT_CHECKS:
+            try:
+                check(state)
+            except ValueError as exc:
+                raise ValueError(f"namespace {name!r}: {exc}") from None
     return exports
 
 

@@ -8,6 +8,7 @@ with indexes); TinyDB holds what is persisted (see ``persistence.py``).
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
@@ -65,6 +66,7 @@ class World:
         # Not state of the clinic: kept through snapshot restores, never exported.
         self.journal: deque[dict] = deque(maxlen=JOURNAL_SIZE)
         self.snapshots: dict[str, dict] = {}
+        self.seeded_fixture: str | None = None  # the JSON of POST /_sim/seed, for resets
         self.default_account = ""
         self.load_fixture(fixture)
 
@@ -144,6 +146,7 @@ class World:
                 "name": self.name,
                 "seed": self.seed,
                 "fixture": self.fixture_name,
+                **({"seeded_fixture": self.seeded_fixture} if self.seeded_fixture else {}),
                 "clock": self.clock.state(),
                 "ids": self.ids.to_dict(),
                 "default_account": self.default_account,
@@ -172,6 +175,8 @@ class World:
             if data.get("ids"):
                 self.ids = Ids.from_dict(data["ids"])
             self.fixture_name = data.get("fixture") or self.fixture_name
+            seeded = data.get("seeded_fixture")
+            self.seeded_fixture = seeded if isinstance(seeded, str) else None
             if isinstance(data.get("seed"), int):
                 self.seed = data["seed"]
             self.touch()
@@ -299,13 +304,16 @@ class Worlds:
         seed, or ``seed`` for this namespace from now on)."""
         world = self.get(name)
         with world.lock:
+            # A namespace seeded from a request body (POST /_sim/seed) goes back to that body.
+            seeded = world.seeded_fixture if fixture_name in (None, world.fixture_name) else None
             fixture_name = fixture_name or world.fixture_name
-            fixture = self._load(fixture_name)
+            fixture = json.loads(seeded) if seeded else self._load(fixture_name)
             validate_fixture(fixture)  # before anything changes
             world.clock = Clock()
             world.seed = self.seed if seed is None else seed
             world.ids = Ids(namespace_seed(world.seed, name))
             world.fixture_name = fixture_name
+            world.seeded_fixture = seeded
             world.load_fixture(fixture)
             self.loaded(world)
         return world

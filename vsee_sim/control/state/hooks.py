@@ -8,11 +8,16 @@ from __future__ import annotations
 from flask import g
 
 from vsee_sim.api.visits import service as visits
+from vsee_sim.control.state import checks
+from vsee_sim.core.persistence import EXPORT_CHECKS
 from vsee_sim.core.store import World
 from vsee_sim.core.tenancy import Ctx
 
 
 def install(app, state) -> None:
+    if checks.export not in EXPORT_CHECKS:
+        EXPORT_CHECKS.append(checks.export)
+
     def tick_if_clock_moved(world) -> None:
         if g.pop("vsee_tick", False):
             from vsee_sim.control import tick

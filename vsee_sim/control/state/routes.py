@@ -111,7 +111,7 @@ def export_state():
 @blp.response(200, envelope(schemas.NamespaceOut))
 def import_state():
     """Replace the namespace with an export of GET /_sim/state (checked first: a bad one changes nothing)."""
-    document = request.get_json(silent=True) if request.is_json else read_body(request)
+    document = read_body(request)   # strict JSON: NaN and Infinity are refused
     return service.import_document(world(), document)
 
 

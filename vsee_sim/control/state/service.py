@@ -24,10 +24,12 @@ from vsee_sim.core.ids import Ids, namespace_seed
 from vsee_sim.core.persistence import DataFile, export_world, import_world
 from vsee_sim.core.store import World, Worlds, validate_fixture
 
+SEEDED = "(seeded)"
 FIXTURE_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")
 SNAPSHOT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MAX_SNAPSHOTS = 100
 MAX_SHIFT = 100 * 366 * 86400  # a clock move beyond a century is a typo
+MAX_TIME = 253402300799         # 9999-12-31: beyond, dates no longer format
 
 
 def health(worlds: Worlds, world: World, datafile: DataFile | None, wait_persisted: int | None) -> dict:
@@ -47,6 +49,8 @@ def reset(worlds: Worlds, world: World, fixture: str | None, seed: int | None = 
     """Back to the namespace's fixture, or to another fixture named (never a path:
     the control plane must not read arbitrary files of the server's disk)."""
     # The server's own --fixture (which may be a path) can always be named again.
+    if seed is not None and not 0 <= seed < 2**63:
+        raise BadRequest.field("seed", "between 0 and 2**63 - 1.")
     if fixture and fixture != worlds.fixture_name and (not FIXTURE_NAME.match(fixture) or ".." in fixture):
         raise BadRequest.field("fixture", "give a fixture name such as demo or minimal, not a path.")
     try:
@@ -60,6 +64,10 @@ def seed(worlds: Worlds, world: World, fixture: dict, seed_value: int | None) ->
     """Load a fixture given in the request (not a file of the server) into the namespace."""
     try:
         validate_fixture(fixture)
+        if not fixture.get("accounts"):
+            raise ValueError("a fixture needs at least one account")
+        if seed_value is not None and not 0 <= seed_value < 2**63:
+            raise BadRequest.field("seed", "between 0 and 2**63 - 1.")
         scratch = World(world.name, json.loads(json.dumps(fixture)), world.seed)
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise BadRequest.field("fixture", f"not a loadable fixture: {exc}") from None
@@ -69,8 +77,9 @@ def seed(worlds: Worlds, world: World, fixture: dict, seed_value: int | None) ->
             world.seed = seed_value
         world.ids = Ids(namespace_seed(world.seed, world.name))
         world.clock.real()
-        world.fixture_name = "(seeded)"
-        world.load_fixture(fixture)
+        world.fixture_name = SEEDED
+        world.seeded_fixture = json.dumps(fixture)   # what a reset of this namespace goes back to
+        world.load_fixture(json.loads(world.seeded_fixture))
         worlds.loaded(world)
     return _summary(world)
 
@@ -101,6 +110,8 @@ def freeze(world: World, at) -> dict:
 def advance(world: World, seconds: float) -> dict:
     if abs(seconds) > MAX_SHIFT:
         raise BadRequest.field("seconds", "move the clock by at most a century.")
+    if not 0 <= world.clock.now() + seconds <= MAX_TIME:
+        raise BadRequest.field("seconds", "the clock must stay between 1970 and 9999.")
     world.clock.advance(seconds)
     world.touch()
     return world.clock.to_dict()
@@ -130,7 +141,7 @@ def parse_time(value, field: str) -> float:
             if parsed.tzinfo is None:
                 parsed = parsed.replace(tzinfo=UTC)
             number = parsed.timestamp()
-    if not 0 <= number <= 253402300799:  # year 9999
+    if not 0 <= number <= MAX_TIME:
         raise BadRequest.field(field, "give a time between 1970 and 9999.")
     return number
 
@@ -145,10 +156,12 @@ def import_document(world: World, document) -> dict:
     if not isinstance(document, dict) or not document:
         raise BadRequest.field("body", "send an export of GET /_sim/state (a TinyDB JSON document).")
     try:
-        import_world(World(world.name, {"accounts": []}, world.seed), document)  # checked first
-        import_world(world, document)
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        scratch = World(world.name, {"accounts": []}, world.seed)
+        import_world(scratch, document)   # checked on a scratch namespace first: all or nothing
+        _summary(scratch)
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
         raise BadRequest.field("body", f"not an export of GET /_sim/state: {exc}") from None
+    import_world(world, document)
     return _summary(world)
 
 
