@@ -35,3 +35,10 @@ def test_serve_refuses_a_fixture_that_is_not_one(tmp_path):
     bad.write_text('{"accounts": [{"name": "no code"}]}')
     result = CliRunner().invoke(main, ["serve", "--fixture", str(bad), "--port", "1"])
     assert result.exit_code == 1 and "has no 'code'" in result.output
+
+
+def test_routes_lists_the_portal_once_with_its_base_paths():
+    lines = CliRunner().invoke(main, ["routes"]).output.splitlines()
+    auth = [line for line in lines if "/auth" in line]
+    assert len(auth) == 1 and "/vc/next" in auth[0] and "/vc/stable" in auth[0] and "/ns/<name>" in auth[0]
+    assert not [line for line in lines if line.split()[1].startswith("/vc/")]

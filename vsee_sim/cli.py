@@ -166,8 +166,12 @@ def routes():
             rest = path[len("/api_v3"):]
             bases = " ".join(BASE_PATHS) + "  (+ .json, + /ns/<name>)"
             rows.append((rest, methods, bases))
+        elif rule.endpoint.startswith(("portal-next.", "portal-stable.")):
+            continue  # listed once, with its base paths, from the "portal" blueprint
+        elif rule.endpoint.startswith("portal."):
+            rows.append((path, methods, "/ /vc/next /vc/stable  (+ /ns/<name>)"))
         elif not path.startswith("/docs/static") and rule.endpoint != "static":
-            rows.append((path, methods, "(+ /ns/<name>)" if path.startswith("/_sim") else ""))
+            rows.append((path, methods, "(+ /ns/<name>)"))
     width = max(len(r[0]) for r in rows)
     for rest, methods, bases in sorted(rows):
         click.echo(f"{methods:<14} {rest:<{width}}  {bases}")
