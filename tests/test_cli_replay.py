@@ -5,7 +5,10 @@ one namespace (SSO, intake, walk-in, read back) replays into a fresh namespace w
 same statuses, its token and intake id mapped to the new namespace's, and the visit
 exists there; --exact sends the recorded values and so fails; --reset starts clean;
 status differences and connection errors are counted and listed (exit 1 on the latter);
-bare lists and /ns/<name> paths are accepted; a file that is not a journal is refused.
+bare lists and /ns/<name> paths are accepted; a file that is not a journal, or an entry
+that cannot be sent (headers not an object, a header value with a line break, a path
+without a leading /...), is refused in one line naming the entry and field before anything
+is sent; a request http.client refuses at send time is counted for its entry, not raised.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from clinic import API_KEY, PATIENT_201, Clinic, auth, ok
 from werkzeug.serving import make_server
 
 from vsee_sim.cli import main
-from vsee_sim.control.traffic.replay import Replayer, load_entries
+from vsee_sim.control.traffic.replay import Replayer, Summary, load_entries
 
 
 @pytest.fixture()
@@ -158,13 +161,53 @@ def test_connection_errors_are_counted_and_exit_1(client, tmp_path):
 
 @pytest.mark.parametrize("content, says", [
     ("not json", "not JSON"), ('{"data": 3}', "expected the JSON of GET /_sim/journal"),
-    ('[{"method": "GET"}]', "entry 0 has no method and path"),
+    ('[{"method": "GET"}]', "entry 0: path: missing"),
 ])
 def test_a_file_that_is_not_a_journal_is_refused_in_one_line(tmp_path, content, says):
     path = tmp_path / "bad.json"
     path.write_text(content)
     result = replay(str(path), "--url", "http://127.0.0.1:9")
     assert result.exit_code == 1 and says in result.output and "Traceback" not in result.output
+
+
+GOOD = {"id": 5, "method": "GET", "path": "/api_v3/me", "query": "", "headers": {"X-ApiToken": "t"}, "body": ""}
+
+
+@pytest.mark.parametrize("change, says", [
+    ({"headers": [["X-ApiToken", "t"]]}, "entry 0 (id 5): headers: not an object"),
+    ({"headers": {"X-ApiToken": "t\r\nX-Evil: 1"}}, "entry 0 (id 5): headers: the value of X-ApiToken"),
+    ({"headers": {"X-ApiToken": 7}}, "entry 0 (id 5): headers: the value of X-ApiToken"),
+    ({"headers": {"Bad Name": "t"}}, "entry 0 (id 5): headers: 'Bad Name' is not a header name"),
+    ({"path": "api_v3/me"}, "entry 0 (id 5): path: missing, or does not start with /"),
+    ({"method": "GET ME"}, "entry 0 (id 5): method"),
+    ({"method": 3}, "entry 0 (id 5): method"),
+    ({"query": {"a": 1}}, "entry 0 (id 5): query"),
+    ({"query": "a=1 2"}, "entry 0 (id 5): query"),
+    ({"body": {"a": 1}}, "entry 0 (id 5): body: not text"),
+    ({"body": "not base64!", "body_encoding": "base64"}, "entry 0 (id 5): body: not base64"),
+])
+def test_a_malformed_entry_is_one_line_naming_the_entry_and_field(tmp_path, change, says):
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps({"data": [{**GOOD, **change}]}))
+    result = replay(str(path), "--url", "http://127.0.0.1:9")
+    assert result.exit_code == 1, result.output
+    assert says in result.output and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1 and "sent:" not in result.output  # nothing sent
+
+
+def test_a_request_http_client_refuses_is_counted_for_its_entry_not_raised(client, ns, live):
+    ok(client.get("/api_v3/me", headers=auth(PATIENT_201)))
+    replayer = Replayer(live, namespace=f"{ns}-bad")
+    replayer.mapping = {PATIENT_201: "new\ntoken"}  # learned from a response: not a header value
+    summary = Summary()
+    [entry] = ok(client.get("/_sim/journal"))
+    replayer.replay(entry, summary)
+    replayer.replay({**entry, "headers": {}}, summary)
+    assert summary.sent == 1 and summary.errors == []
+    [(method, path, why)] = summary.unsendable
+    assert (method, path) == ("GET", "/api_v3/me") and "header" in why.lower()
+    lines = summary.lines()
+    assert "not sent (the request could not be built): 1" in lines and "connection errors: 0" in lines
 
 
 def test_entries_are_sent_oldest_first():

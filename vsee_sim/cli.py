@@ -192,7 +192,9 @@ def replay(journal_file, url, namespace, admin_token, reset, exact):
     """Re-send the requests of a journal (the JSON of GET /_sim/journal), oldest first.
 
     Prints how many were sent, how many got the recorded status, the first differences,
-    and connection errors. Exit code 1 if any request could not be sent.
+    and connection errors. Exit code 1 if any request could not be sent. A malformed
+    entry (headers not an object, a header value with a line break, a path without a
+    leading /...) stops the replay before anything is sent, naming the entry and field.
     """
     from pathlib import Path
 
@@ -214,7 +216,7 @@ def replay(journal_file, url, namespace, admin_token, reset, exact):
             replayer.replay(entry, summary)
     for line in summary.lines():
         click.echo(line)
-    if summary.errors:
+    if summary.errors or summary.unsendable:
         raise SystemExit(1)
 
 

@@ -14,7 +14,7 @@ def _book_826(clinic, token, base: str = "/api_v3", start: int = MONDAY_0815_PDT
         "slot_start": start, "slot_end": start + 900}))
 
 
-def test_booking_an_appointment_emails_its_confirmation_with_the_one_time_link(client, clinic, world):
+def test_booking_an_appointment_emails_its_confirmation_with_the_one_time_link(client, clinic, world, ns):
     world.clock.freeze(MONDAY_0815_PDT - 86400)
     member_id, token = clinic.sso(email="pat.booker@example.com")
     visit = _book_826(clinic, token)
@@ -24,7 +24,7 @@ def test_booking_an_appointment_emails_its_confirmation_with_the_one_time_link(c
     assert mail["account"] == "vclinic" and mail["created"] == MONDAY_0815_PDT - 86400
     link = visit["one_time_link_token"]
     assert mail["one_time_link_token"] == link
-    assert mail["url"] == f"http://localhost/members/appointment/{visit['id']}?token={link}"
+    assert mail["url"] == f"http://localhost/ns/{ns}/members/appointment/{visit['id']}?token={link}"
     for text in (mail["subject"], mail["body"]):
         assert "John Will" in text and "Mon 08 Aug 2016, 15:15 UTC" in text
     assert mail["url"] in mail["body"]
@@ -41,7 +41,7 @@ def test_the_confirmation_link_follows_the_base_path_and_namespace_prefix_called
     other = _book_826(clinic, clinic.sso()[1], base="/cc/vclinic/api_v3",
                       start=MONDAY_0815_PDT + 900)  # the portal has no /cc/ prefix
     urls = [m["url"] for m in ok(client.get("/_sim/outbox?template=appointment_confirmation"))]
-    assert urls[0].startswith(f"http://localhost/members/appointment/{other['id']}?token=")
+    assert urls[0].startswith(f"http://localhost/ns/{ns}/members/appointment/{other['id']}?token=")
 
 
 def test_the_documented_booking_emails_the_documented_patient(client, clinic):

@@ -46,7 +46,8 @@ def api_visit(client, visit_id: str, token: str = PROVIDER_826) -> dict:
 
 
 def session_cookie(client, path: str = "/"):
-    return client.get_cookie("vsee_sim_portal", path=path)
+    ns = client.environ_base.get("HTTP_X_SIM_NAMESPACE")  # each namespace's cookie has its own name
+    return client.get_cookie(f"vsee_sim_portal_{ns}" if ns else "vsee_sim_portal", path=path)
 
 
 def enter(client, base: str = "/vc/next", room: str = "ceproom1", reason: str = "Sore throat") -> str:
@@ -70,11 +71,11 @@ def assert_error_page(page: Page, status: int, *words: str) -> None:
 
 # -- /auth ------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("base", PREFIXES)
-def test_auth_sets_the_session_cookie_and_redirects_under_the_same_prefix(client, base):
+def test_auth_sets_the_session_cookie_and_redirects_under_the_same_prefix(client, ns, base):
     data = sso(client, code=f"auth{len(base)}")
     r = sign_in(client, data["token"]["token"], base)
     assert r.status_code == 302 and r.headers["Location"] == f"{base}/u/clinic"
-    cookie = next(c for c in r.headers.getlist("Set-Cookie") if c.startswith("vsee_sim_portal="))
+    cookie = next(c for c in r.headers.getlist("Set-Cookie") if c.startswith(f"vsee_sim_portal_{ns}="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/;" in cookie + ";"
     page = get(client, r.headers["Location"])
     assert page.status == 200 and page.h1 == "My clinic"
@@ -117,7 +118,7 @@ def test_auth_follows_next_with_its_query_as_the_documented_call_link(client, cl
 def test_auth_with_an_unknown_token_is_a_401_page_and_no_cookie(client, token):
     r = sign_in(client, token)
     assert_error_page(Page(r), 401, "invalid or has expired")
-    assert not any(c.startswith("vsee_sim_portal=") for c in r.headers.getlist("Set-Cookie"))
+    assert not any(c.startswith("vsee_sim_portal") for c in r.headers.getlist("Set-Cookie"))
     assert session_cookie(client) is None
 
 

@@ -11,6 +11,7 @@ poll answer errors the same way (the script only looks at the status).
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 from flask import (
@@ -29,7 +30,7 @@ from werkzeug.exceptions import HTTPException
 
 from vsee_sim.core.errors import ApiError
 from vsee_sim.core.http import external_base, outside_transaction
-from vsee_sim.core.tenancy import Ctx
+from vsee_sim.core.tenancy import DEFAULT_NAMESPACE, Ctx
 from vsee_sim.portal import service
 
 log = logging.getLogger("vsee_sim.portal")
@@ -39,6 +40,7 @@ PREFIXES = {"portal": "", "portal-next": "/vc/next", "portal-stable": "/vc/stabl
 SESSION_COOKIE = "vsee_sim_portal"
 NONAV_COOKIE = "vsee_sim_nonav"
 STATIC = Path(__file__).parent / "static"
+_NOT_IN_COOKIE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 POLL_MS = 1500
 
 
@@ -58,6 +60,22 @@ def base() -> str:
     return ns_prefix() + PREFIXES.get(request.blueprint or "portal", "")
 
 
+def cookie_name(base_name: str) -> str:
+    """Each namespace's cookies have names of their own (``<name>_<namespace>``; the default
+    namespace's are plain): the default namespace's cookies have Path=/, so a browser sends
+    them to every /ns/<name>/ page too, where the demo's tokens are just as valid."""
+    world = g.get("vsee_world")
+    namespace = world.name if world is not None else DEFAULT_NAMESPACE
+    if namespace == DEFAULT_NAMESPACE:
+        return base_name
+    return f"{base_name}_{_NOT_IN_COOKIE_NAME.sub('_', namespace)}"
+
+
+def session_value() -> str | None:
+    """The session cookie of this namespace: the access token, if any."""
+    return request.cookies.get(cookie_name(SESSION_COOKIE))
+
+
 def link(endpoint: str, **values) -> str:
     return ns_prefix() + url_for(f"{request.blueprint}.{endpoint}", **values)
 
@@ -66,7 +84,7 @@ def ctx(token_value: str | None = None) -> Ctx:
     """The portal's context: the session cookie's user (or the token given), in its account."""
     found = g.get("vsee_portal_ctx")
     if found is None or token_value is not None:
-        value = token_value if token_value is not None else request.cookies.get(SESSION_COOKIE)
+        value = token_value if token_value is not None else session_value()
         found = service.ctx_for(g.vsee_world, value, host=request.host, base_url=external_base)
         g.vsee_portal_ctx = g.vsee_ctx = found   # current_ctx() answers the same
     return found
@@ -79,7 +97,7 @@ def go(url: str, status: int = 303):
 def form_ctx() -> Ctx:
     """A POSTed form's context, after its CSRF check (the field must match the session)."""
     found = ctx()
-    service.check_csrf(request.cookies.get(SESSION_COOKIE), request.form.get("csrf"))
+    service.check_csrf(session_value(), request.form.get("csrf"))
     return found
 
 
@@ -91,11 +109,11 @@ def render(template: str, *, status: int = 200, title: str, **values):
 
 def with_session(response, token: str, *, nonav: bool | None):
     path = ns_prefix() or "/"
-    response.set_cookie(SESSION_COOKIE, token, path=path, httponly=True, samesite="Lax")
+    response.set_cookie(cookie_name(SESSION_COOKIE), token, path=path, httponly=True, samesite="Lax")
     if nonav:
-        response.set_cookie(NONAV_COOKIE, "1", path=path, httponly=True, samesite="Lax")
+        response.set_cookie(cookie_name(NONAV_COOKIE), "1", path=path, httponly=True, samesite="Lax")
     elif nonav is False:
-        response.delete_cookie(NONAV_COOKIE, path=path)
+        response.delete_cookie(cookie_name(NONAV_COOKIE), path=path)
     return response
 
 
@@ -105,8 +123,8 @@ def _common() -> dict:
     user = found.user if found is not None else None
     return {
         "link": link, "static_url": lambda name: link("static", filename=name), "user": user,
-        "nav": request.cookies.get(NONAV_COOKIE) != "1", "poll_ms": POLL_MS,
-        "csrf": service.csrf_for(request.cookies.get(SESSION_COOKIE)),
+        "nav": request.cookies.get(cookie_name(NONAV_COOKIE)) != "1", "poll_ms": POLL_MS,
+        "csrf": service.csrf_for(session_value()),
         "is_patient": service.is_patient(user), "clinic_name": found.db.meta.get("name") if found else "",
         "when": service.when, "duration": service.duration,
     }
@@ -163,8 +181,8 @@ def auth():
 def logout():
     response = render("signed_out.html", title="Signed out")
     path = ns_prefix() or "/"
-    response.delete_cookie(SESSION_COOKIE, path=path)
-    response.delete_cookie(NONAV_COOKIE, path=path)
+    response.delete_cookie(cookie_name(SESSION_COOKIE), path=path)
+    response.delete_cookie(cookie_name(NONAV_COOKIE), path=path)
     return response
 
 

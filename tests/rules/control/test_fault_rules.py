@@ -2,14 +2,20 @@
 
 Properties: the draw is a deterministic function of its arguments into [0, 1) whose
 firing rate follows the probability; a rule never fires more than its count; a glob
-matches exactly the paths its literal parts and wildcards allow; patterns normalise
+matches exactly the paths its literal parts and wildcards allow (fnmatch agrees), and
+answers on many stars against a long path; malformed records never match; patterns normalise
 base paths and ``.json`` the way requests are; status filters accept statuses and classes.
 """
 
 from __future__ import annotations
 
+import fnmatch
+import itertools
+import subprocess
+import sys
+
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from vsee_sim.control.traffic import rules
@@ -121,6 +127,94 @@ def test_regex_characters_in_a_pattern_are_literal(literal):
     assert rules.path_matches(path, path)
     assert not rules.path_matches(path, "/api_v3/" + "a" * len(literal))
     assert not rules.path_matches(path, "/api_v3/" + literal + literal)
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet="ab/.*?", max_size=10), st.text(alphabet="ab/.*?[\n", max_size=14))
+def test_globs_agree_with_fnmatch(pattern, path):
+    """fnmatch is the reference for * and ? (its [...] classes are not ours: no [ in patterns)."""
+    assert rules.path_matches(pattern, path) == fnmatch.fnmatchcase(path, pattern)
+
+
+def test_every_small_glob_agrees_with_fnmatch_on_every_small_path():
+    """Exhaustive where random draws are thin: overlapping pieces (*a*a* on "a") are rare."""
+    def words(alphabet, longest):
+        return ["".join(w) for n in range(longest + 1) for w in itertools.product(alphabet, repeat=n)]
+    texts = words("ab", 4)
+    wrong = [(p, t) for p in words("ab*?", 5) for t in texts
+             if rules.path_matches(p, t) != fnmatch.fnmatchcase(t, p)]
+    assert wrong == []
+
+
+@settings(max_examples=500)
+@example("*a*a*", "a")
+@example("*ab*b", "ab")
+@given(st.text(alphabet="ab*", max_size=9), st.text(alphabet="ab", max_size=9))
+def test_both_engines_agree_with_fnmatch_on_star_globs(pattern, path):
+    """Without ?, path_matches splits on stars; the bit automaton (used with ?) must agree too."""
+    expected = fnmatch.fnmatchcase(path, pattern)
+    assert rules.path_matches(pattern, path) == expected
+    assert rules._automaton_matches(pattern, path) == expected
+
+
+@settings(max_examples=200)
+@given(st.lists(st.sampled_from(["*", "?", "a", "b", "ab", "/"]), max_size=12), st.data())
+def test_a_path_built_from_the_glob_matches_it(parts, data):
+    """Fill every * with any run and every ? with one character: the glob matches the result."""
+    fill = {"*": st.text(alphabet="ab/", max_size=5), "?": st.sampled_from("ab/x")}
+    path = "".join(data.draw(fill[p]) if p in fill else p for p in parts)
+    assert rules.path_matches("".join(parts), path)
+
+
+PATHOLOGICAL = [  # (pattern, path, matches): the old glob-to-regex tried every split of the a's
+    ("*a" * 12 + "*b", "/api_v3/" + "a" * 300, False),
+    ("*a" * 12 + "*", "/api_v3/" + "a" * 300, True),
+    ("*a" * 12 + "*?b", "/api_v3/" + "a" * 300, False),
+    ("*" + "?a" * 500 + "c*", "a" * 20000, False),
+    ("*a" * 25 + "*b", "a" * 5000 + "b", True),
+]
+
+
+@pytest.mark.parametrize("pattern, path, matches", PATHOLOGICAL)
+def test_many_stars_on_a_long_path_answer_right(pattern, path, matches):
+    assert rules.path_matches(pattern, path) is matches
+    assert rules.journal_path_matches(pattern, "/x", path) is matches
+
+
+def test_many_stars_on_a_long_path_answer_at_all():
+    """In a child process, so the old exponential matcher fails this test instead of hanging pytest."""
+    code = ("from vsee_sim.control.traffic import rules\n"
+            f"print([rules.path_matches(p, s) for p, s, _ in {PATHOLOGICAL!r}])")
+    try:
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail("path_matches did not answer in 60 s: catastrophic backtracking")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == repr([m for _, _, m in PATHOLOGICAL])
+
+
+# -- records the hook can apply -------------------------------------------------------------------
+GOOD_RULE = {"id": "1", "method": "*", "path": "*", "status": 503, "message": None, "retry_after": None,
+             "latency_ms": 0, "count": None, "probability": 1.0, "matched": 0, "fired": 0}
+
+
+@pytest.mark.parametrize("change", [
+    {"method": None}, {"path": None}, {"method": 7}, {"path": ["*"]},
+    {"status": "503"}, {"status": 200}, {"status": 503.5}, {"status": True},
+    {"probability": "1"}, {"probability": None}, {"probability": float("nan")}, {"probability": 2},
+    {"count": "3"}, {"count": 1.5}, {"matched": "x"}, {"fired": -1}, {"latency_ms": -1},
+    {"latency_ms": 10**9}, {"retry_after": "later"}, {"retry_after": 1.5}, {"message": 3},
+])
+def test_a_malformed_record_is_not_usable_and_never_matches(change):
+    rule = {**GOOD_RULE, **change}
+    assert rules.usable(GOOD_RULE) and not rules.usable(rule)
+    assert rules.pick([rule, GOOD_RULE], "GET", "/api_v3/me") is GOOD_RULE
+
+
+def test_missing_counters_and_probability_mean_the_defaults():
+    rule = {"id": "1", "method": "*", "path": "*", "status": 503}
+    assert rules.usable(rule) and rules.pick([rule], "GET", "/api_v3/me") is rule
+    assert not rules.usable("not a dict")
 
 
 @given(paths, st.sampled_from(["", "/vc/next", "/vc/stable", "/cc/vclinic"]), st.booleans())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from urllib.parse import urlsplit, urlunsplit
 
 from vsee_sim.api.appointments import service as appointments
 from vsee_sim.api.notifications import service as notifications
@@ -18,7 +19,7 @@ from vsee_sim.api.users import service as users
 from vsee_sim.api.visits import rules, service
 from vsee_sim.api.visits.present import present
 from vsee_sim.core.errors import BadRequest, Forbidden
-from vsee_sim.core.tenancy import Ctx
+from vsee_sim.core.tenancy import DEFAULT_NAMESPACE, Ctx
 
 LINK_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 _API_SUFFIX = re.compile(r"(/cc/[^/]+)?/api_v3$")
@@ -85,8 +86,15 @@ def _confirm(ctx: Ctx, member: dict, visit: dict) -> None:
 
 def portal_base(ctx: Ctx) -> str:
     """The clinic portal's base URL as the client called us: the API base without ``/api_v3``
-    (``/vc/next`` and ``/ns/<name>`` kept; ``/cc/<clinic>`` dropped, the portal has no such prefix)."""
-    return _API_SUFFIX.sub("", ctx.base_url)
+    (``/vc/next`` and ``/ns/<name>`` kept; ``/cc/<clinic>`` dropped, the portal has no such prefix).
+
+    A namespace other than the default one, chosen by the X-Sim-Namespace header rather than
+    the URL, gets its ``/ns/<name>`` prefix: a browser following the link sends no header."""
+    base = urlsplit(_API_SUFFIX.sub("", ctx.base_url))
+    name = ctx.world.name
+    if name != DEFAULT_NAMESPACE and not base.path.startswith("/ns/"):
+        base = base._replace(path=f"/ns/{name}{base.path}")
+    return urlunsplit(base)
 
 
 _SLOT_MESSAGES = {

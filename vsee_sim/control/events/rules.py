@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 
 from vsee_sim.core.events import matches
 
-__all__ = ["EVENTS", "MAX_ATTEMPTS", "after_failure", "backoff", "bad_pattern", "bad_url", "matches",
-           "signature"]
+__all__ = ["EVENTS", "MAX_ATTEMPTS", "after_failure", "backoff", "bad_pattern", "bad_url", "latest_attempt",
+           "matches", "signature"]
 
 # Every event the simulator publishes today (the visit area: DESIGN decision 13).
 EVENTS = ("visit.created", "visit.started", "visit.completed", "visit.cancelled", "visit.refunded")
@@ -41,6 +41,15 @@ def after_failure(attempts: int, now: int) -> tuple[str, int | None]:
     if attempts >= MAX_ATTEMPTS:
         return "failed", None
     return "pending", now + backoff(attempts)
+
+
+def latest_attempt(attempts: int, now: int) -> int:
+    """The latest a pending delivery may wait for, at ``now``: one backoff (none if never tried).
+
+    A delivery scheduled later was scheduled before the namespace clock went back; it is
+    brought to this, or it would wait for the old time and hold back its webhook's others.
+    """
+    return now + backoff(attempts) if attempts > 0 else now
 
 
 def bad_pattern(pattern: str, known: tuple[str, ...] = EVENTS) -> str | None:

@@ -16,6 +16,8 @@ nothing). ``deliver_due`` sends what is due, after the transaction has committed
 - A failed attempt (not 2xx, redirects included, or no answer within 3 s) waits
   ``rules.backoff`` on the NAMESPACE clock: moving the clock past it (``/_sim/clock``)
   sends the retry at once, with no sleep. After ``rules.MAX_ATTEMPTS`` it is failed.
+  When the clock goes back, a delivery scheduled later than one backoff from the new now
+  is brought back to that (``rules.latest_attempt``), so it cannot wait for the old time.
 
 Fidelity limits: the real service's payload, headers, signing and retry schedule are not
 public. Ours are documented in docs/sim/events.md. Sending is sequential per namespace,
@@ -278,6 +280,9 @@ def _claim(world: World) -> list[tuple[dict, str | None]]:
             if hook is None:
                 coll.update(delivery["id"], status=FAILED, next_attempt=None, last_error="webhook deleted")
                 continue
+            latest = rules.latest_attempt(int(delivery.get("attempts") or 0), now)
+            if int(delivery.get("next_attempt") or 0) > latest:  # the clock went back meanwhile
+                delivery = coll.update(delivery["id"], next_attempt=latest)
             if hook["id"] in seen:
                 continue
             seen.add(hook["id"])

@@ -59,6 +59,15 @@ def call_end(started: int, visit_seconds: int) -> int:
     return started + visit_seconds
 
 
+def pull_back(at: int, now: int, period: int) -> int:
+    """``at`` if it is at most one ``period`` after ``now``, else ``now + period``.
+
+    Only a clock that went back leaves a pick-up (or a call's end) further away than one
+    period: it is brought back, or the autopilot would wait for the old time.
+    """
+    return min(at, now + period)
+
+
 def skip_missed(next_run: int, every: int, now: int) -> int:
     """The first pick-up time after ``now`` on the same grid (``next_run + k * every``).
 

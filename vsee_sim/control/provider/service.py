@@ -13,6 +13,8 @@ Limits, on purpose:
   does not model a provider's single line. A call that someone else ended or cancelled
   is simply forgotten.
 - A waiting patient whose room has no provider (and no ``provider_id`` given) is skipped.
+- When the namespace clock goes back, the next pick-up and the calls' ends are brought to
+  at most one period from the new now (a call may then end "before" it started).
 - Disabled, it does nothing at all (its calls are not ended either); deleted, the calls it
   started stay in progress.
 """
@@ -112,6 +114,7 @@ def run(world: World, account: str, limit: int = rules.MAX_STEPS) -> int:
             record, db = _record(world, account), world.account(account)
             if not record or not record.get("enabled") or db is None:
                 return done
+            record = _pull_back(world, record, world.clock.ts())
             calls = [(c["id"], int(c["end"])) for c in record.get("calls") or []]
             step = rules.next_step(int(record["next_run"]), calls, world.clock.ts())
             if step is None:
@@ -126,6 +129,19 @@ def run(world: World, account: str, limit: int = rules.MAX_STEPS) -> int:
         done += 1
     _skip_missed(world, account)
     return done
+
+
+def _pull_back(world: World, record: dict, now: int) -> dict:
+    """After the clock went back: the next pick-up at most ``every`` away, each call's end at
+    most ``visit_seconds`` away (stored), instead of waiting for the old times."""
+    every = int(record["every"])
+    visit_seconds = int(record.get("visit_seconds") or every)
+    next_run = rules.pull_back(int(record["next_run"]), now, every)
+    calls = record.get("calls") or []
+    pulled = [{**c, "end": rules.pull_back(int(c["end"]), now, visit_seconds)} for c in calls]
+    if next_run == int(record["next_run"]) and pulled == calls:
+        return record
+    return world.sim_collection(AUTOPILOT).update(record["id"], next_run=next_run, calls=pulled)
 
 
 def _pick(ctx: Ctx, record: dict, step: rules.Step) -> tuple[dict | None, dict | None]:

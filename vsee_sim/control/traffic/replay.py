@@ -25,6 +25,9 @@ from urllib.parse import parse_qsl, quote, urlencode
 
 _NS_PREFIX = re.compile(r"^/ns/[^/]+(?=/|$)")
 _PATH_SAFE = "/:@!$&'()*+,;=~"
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an HTTP method or header name (RFC 9110)
+_URL_UNSAFE = re.compile(r"[\x00-\x20\x7f]")        # what http.client refuses in a URL
+_HEADER_UNSAFE = re.compile(r"[\r\n\x00]")
 MIN_MAPPED = 4  # shorter strings that differ ("1" vs "2") are too ambiguous to map
 TIMEOUT = 60.0
 
@@ -34,7 +37,7 @@ class JournalError(ValueError):
 
 
 def load_entries(text: str) -> list[dict]:
-    """The entries of ``{"data": [...]}`` or a bare list, oldest first."""
+    """The entries of ``{"data": [...]}`` or a bare list, oldest first; JournalError names a bad one."""
     try:
         data = json.loads(text)
     except ValueError as exc:
@@ -44,10 +47,44 @@ def load_entries(text: str) -> list[dict]:
     if not isinstance(data, list):
         raise JournalError('expected the JSON of GET /_sim/journal: {"data": [...]} or a list of entries')
     for i, entry in enumerate(data):
-        if not isinstance(entry, dict) or not isinstance(entry.get("method"), str) \
-                or not isinstance(entry.get("path"), str):
-            raise JournalError(f"entry {i} has no method and path")
+        problem = _entry_problem(entry)
+        if problem:
+            ident = entry.get("id") if isinstance(entry, dict) else None
+            label = f"entry {i}" + (f" (id {ident})" if isinstance(ident, (int, str)) else "")
+            raise JournalError(f"{label}: {problem}")
     return sorted(data, key=lambda e: e.get("id") if isinstance(e.get("id"), int) else 0)
+
+
+def _entry_problem(entry) -> str | None:
+    """What makes this entry unsendable (``field: why``), or None: checked before anything is sent."""
+    if not isinstance(entry, dict):
+        return "not an object with method and path"
+    method, path = entry.get("method"), entry.get("path")
+    if not isinstance(method, str) or not _TOKEN.fullmatch(method):
+        return "method: missing, or not an HTTP method"
+    if not isinstance(path, str) or not path.startswith("/"):
+        return "path: missing, or does not start with /"
+    query = entry.get("query")
+    if query is not None and (not isinstance(query, str) or _URL_UNSAFE.search(query)):
+        return "query: not a query string (text without spaces or control characters)"
+    headers = entry.get("headers")
+    if headers is not None:
+        if not isinstance(headers, dict):
+            return "headers: not an object of name: value"
+        for name, value in headers.items():
+            if not _TOKEN.fullmatch(name):
+                return f"headers: {name!r} is not a header name"
+            if not isinstance(value, str) or _HEADER_UNSAFE.search(value):
+                return f"headers: the value of {name} is not one line of text"
+    body = entry.get("body")
+    if body is not None and not isinstance(body, str):
+        return "body: not text"
+    if entry.get("body_encoding") == "base64" and body:
+        try:
+            base64.b64decode(body, validate=True)
+        except ValueError:
+            return "body: not base64 (body_encoding says base64)"
+    return None
 
 
 @dataclass
@@ -56,6 +93,7 @@ class Summary:
     same: int = 0
     different: list[tuple[str, str, object, int]] = field(default_factory=list)
     errors: list[tuple[str, str, str]] = field(default_factory=list)
+    unsendable: list[tuple[str, str, str]] = field(default_factory=list)
     truncated: int = 0
 
     def lines(self, shown: int = 10) -> list[str]:
@@ -66,6 +104,9 @@ class Summary:
             out.append(f"  ... and {len(self.different) - shown} more")
         out.append(f"connection errors: {len(self.errors)}")
         out += [f"  {m} {p}: {why}" for m, p, why in self.errors[:shown]]
+        if self.unsendable:
+            out.append(f"not sent (the request could not be built): {len(self.unsendable)}")
+            out += [f"  {m} {p}: {why}" for m, p, why in self.unsendable[:shown]]
         if self.truncated:
             out.append(f"bodies cut or not kept by the journal (sent as recorded): {self.truncated}")
         return out
@@ -123,6 +164,9 @@ class Replayer:
             status, raw = self.request(method, path, query, headers, body)
         except (OSError, http.client.HTTPException) as exc:  # URLError, refused, reset, timeout
             summary.errors.append((method, entry["path"], str(getattr(exc, "reason", exc))))
+            return
+        except ValueError as exc:  # http.client refused what load_entries let through (a mapped value)
+            summary.unsendable.append((method, entry["path"], str(exc)))
             return
         summary.sent += 1
         if status == entry.get("status"):

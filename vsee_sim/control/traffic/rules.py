@@ -11,8 +11,8 @@ their numbers, as they would for any server-side counter.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
-from functools import lru_cache
 from http import HTTPStatus
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
@@ -23,6 +23,9 @@ _BASE = re.compile(r"^(?:/vc/(?:next|stable)|/cc/[^/*?]+)(?=/api_v3(?:[/*?]|$))"
 _SLASHES = re.compile(r"/{2,}")
 _STATUS_FILTER = re.compile(r"^[1-5](?:[0-9]{2}|xx)$")
 MAX_PATTERN = 1000
+MAX_COUNT = 1_000_000
+MAX_LATENCY_MS = 30_000
+MAX_RETRY_AFTER = 86_400
 
 
 # -- rules -------------------------------------------------------------------------------------
@@ -57,15 +60,57 @@ def normalise_pattern(pattern: str | None) -> str:
     return value
 
 
-@lru_cache(maxsize=1024)
-def _glob(pattern: str) -> re.Pattern[str]:
-    parts = [".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern]
-    return re.compile("".join(parts), re.DOTALL)
-
-
 def path_matches(pattern: str, path: str) -> bool:
-    """The whole path matches the glob: ``*`` is any run of characters (``/`` included), ``?`` one."""
-    return _glob(pattern).fullmatch(path) is not None
+    """The whole path matches the glob: ``*`` is any run of characters (``/`` included), ``?`` one.
+
+    No regex: a glob turned into ``.*a.*a...`` backtracks exponentially on a long path that
+    almost matches, and matching runs under the namespace lock. Without ``?``, the pattern is
+    split on its stars: the first piece must start the path, the last end it, and each piece
+    between is taken at its leftmost place after the previous one (leftmost is never worse:
+    it leaves the most room to the rest), found by ``str.find``. With ``?``, the pattern runs
+    as an automaton whose states are the bits of an integer: O(len(path) * len(pattern) / 64).
+    """
+    if "?" in pattern:
+        return _automaton_matches(pattern, path)
+    pieces = pattern.split(ANY)
+    if len(pieces) == 1:
+        return path == pattern
+    head, *middle, tail = pieces
+    start, end = len(head), len(path) - len(tail)
+    if start > end or not path.startswith(head) or not path.endswith(tail):
+        return False
+    for piece in middle:
+        if piece:  # an empty piece is two stars in a row: one is enough
+            found = path.find(piece, start, end)
+            if found < 0:
+                return False
+            start = found + len(piece)
+    return True
+
+
+def _automaton_matches(pattern: str, path: str) -> bool:
+    """Bit i of ``state`` set: ``pattern[:i]`` can match the path read so far (shift-and)."""
+    merged = []  # consecutive stars are one star, so one shift closes the star moves below
+    for c in pattern:
+        if c != ANY or not merged or merged[-1] != ANY:
+            merged.append(c)
+    stars = any_char = 0
+    consumes: dict[str, int] = {}  # bits of the positions that read this character
+    for i, c in enumerate(merged):
+        if c == ANY:
+            stars |= 1 << i
+        elif c == "?":
+            any_char |= 1 << i
+        else:
+            consumes[c] = consumes.get(c, 0) | 1 << i
+    consumes = {c: bits | any_char for c, bits in consumes.items()}
+    state = 1 | (1 & stars) << 1
+    for c in path:
+        state = ((state & consumes.get(c, any_char)) << 1) | (state & stars)
+        if not state:
+            return False
+        state |= (state & stars) << 1  # a star may also match nothing
+    return bool(state >> len(merged) & 1)
 
 
 def method_matches(rule_method: str, method: str) -> bool:
@@ -75,11 +120,41 @@ def method_matches(rule_method: str, method: str) -> bool:
 def has_count_left(rule: dict) -> bool:
     """A rule without a count fires forever; one with a count, that many times."""
     count = rule.get("count")
-    return count is None or rule.get("fired", 0) < count
+    return count is None or (rule.get("fired") or 0) < count
+
+
+def _number(value, low: float, high: float, whole: bool = False) -> bool:
+    """A JSON number (not a bool) within [low, high]; with ``whole``, without a fraction."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    if isinstance(value, float) and (not math.isfinite(value) or (whole and not value.is_integer())):
+        return False
+    return low <= value <= high
+
+
+def usable(rule) -> bool:
+    """Is this record a rule the request hook can apply without failing?
+
+    ``POST /_sim/faults`` only stores good rules, but a namespace import (``POST /_sim/state``)
+    or a persisted file may hold anything; a record that is not usable is skipped (it never
+    matches) rather than making every request a 500.
+    """
+    if not isinstance(rule, dict):
+        return False
+    get = rule.get
+    return (isinstance(get("method"), str) and isinstance(get("path"), str)
+            and (get("status") is None or _number(get("status"), 400, 599, whole=True))
+            and (get("latency_ms") is None or _number(get("latency_ms"), 0, MAX_LATENCY_MS))
+            and (get("retry_after") is None or _number(get("retry_after"), 0, MAX_RETRY_AFTER, whole=True))
+            and (get("count") is None or _number(get("count"), 0, math.inf, whole=True))
+            and _number(get("probability", 1.0), 0, 1)
+            and _number(get("matched") or 0, 0, math.inf, whole=True)
+            and _number(get("fired") or 0, 0, math.inf, whole=True)
+            and (get("message") is None or isinstance(get("message"), str)))
 
 
 def applies(rule: dict, method: str, path: str) -> bool:
-    return (has_count_left(rule) and method_matches(rule["method"], method)
+    return (usable(rule) and has_count_left(rule) and method_matches(rule["method"], method)
             and path_matches(rule["path"], path))
 
 

@@ -5,14 +5,26 @@ from __future__ import annotations
 from marshmallow import fields
 from marshmallow.validate import Length, Range
 
+from vsee_sim.control.traffic import rules
 from vsee_sim.core.wire import Anything, OutSchema, Text, WireSchema
+
+
+class Whole(fields.Integer):
+    """An integer; a number with a fraction (1.5) is refused, not truncated. "3" (a form) is 3."""
+
+    def _validated(self, value):
+        if isinstance(value, float) and not value.is_integer():
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
 
 
 class JournalQuery(WireSchema):
     limit = fields.Integer(load_default=100, validate=Range(1, 500),
                            metadata={"description": "how many entries, newest first (1-500)"})
     method = Text(metadata={"description": "only this method (GET, POST...)"})
-    path = Text(metadata={"description": "a substring of the path, or a glob with * (/api_v3/visits*)"})
+    path = Text(validate=Length(max=rules.MAX_PATTERN), metadata={
+        "description": "a substring of the path, or a glob with * or ? (/api_v3/visits*); "
+                       "1000 characters at most"})
     status = Text(metadata={"description": "a status (404) or a class (4xx, 5xx)"})
 
 
@@ -40,14 +52,14 @@ class FaultIn(WireSchema):
         "description": "* (default) or GET, POST, PUT, PATCH, DELETE, HEAD"})
     path = Text(required=True, metadata={
         "description": "glob on the API path: /api_v3/visits*, /api_v3/me (base paths and .json normalised)"})
-    status = fields.Integer(validate=Range(400, 599), metadata={"description": "the error status to answer"})
+    status = Whole(validate=Range(400, 599), metadata={"description": "the error status to answer"})
     message = Text(validate=Length(max=1000), metadata={"description": "the error message"})
-    retry_after = fields.Integer(validate=Range(0, 86400),
-                                 metadata={"description": "Retry-After seconds (429: default 1)"})
-    latency_ms = fields.Integer(validate=Range(0, 30000),
-                                metadata={"description": "delay added before answering (real time)"})
-    count = fields.Integer(validate=Range(min=1),
-                           metadata={"description": "fire this many times (default: always)"})
+    retry_after = Whole(validate=Range(0, rules.MAX_RETRY_AFTER), metadata={
+        "description": "Retry-After whole seconds, 0-86400 (429: default 1)"})
+    latency_ms = Whole(validate=Range(0, rules.MAX_LATENCY_MS), metadata={
+        "description": "delay added before answering, 0-30000 ms (real time)"})
+    count = Whole(validate=Range(1, rules.MAX_COUNT), metadata={
+        "description": "fire this many times, 1-1000000 (default: always)"})
     probability = fields.Float(load_default=1.0, validate=Range(0, 1),
                                metadata={"description": "chance of firing on each match (seeded draw)"})
 

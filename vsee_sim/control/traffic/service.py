@@ -173,7 +173,8 @@ def take_fault(world: World, method: str, path: str) -> dict | None:
     """The rule that fires on this request, if any, with its counters moved (under the lock).
 
     The first rule (creation order) that matches and has count left is the one counted;
-    if its draw says no, the request goes through untouched.
+    if its draw says no, the request goes through untouched. Records that are not usable
+    rules (a bad import) never match (``rules.usable``).
     """
     faults = world.sim.get(FAULTS)
     if not faults:  # the common case: no rules, no lock
@@ -182,11 +183,11 @@ def take_fault(world: World, method: str, path: str) -> dict | None:
         rule = rules.pick(faults.all(), method, path)
         if rule is None:
             return None
-        matched = rule["matched"] + 1
+        matched = int(rule.get("matched") or 0) + 1
         if not rules.fires(world.seed, world.name, rule, matched):
             faults.update(rule["id"], matched=matched)
             return None
-        return faults.update(rule["id"], matched=matched, fired=rule["fired"] + 1)
+        return faults.update(rule["id"], matched=matched, fired=int(rule.get("fired") or 0) + 1)
 
 
 def fault_error(rule: dict) -> ApiError:
