@@ -57,3 +57,14 @@ def test_logging_out_ends_only_that_namespace_session(app, client, ns):
     assert out.status_code == 200
     assert "Expires=Thu, 01 Jan 1970" in _cookie(out, f"vsee_sim_portal_{ns}")
     _not_signed_in(Page(client.get("/vc/next/u/clinic")))
+
+
+def test_a_browser_lost_in_the_portal_gets_an_html_page_and_api_clients_json(client):
+    html = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    page = client.get("/vc/next/u/nowhere", headers=html)
+    assert page.status_code == 404 and page.mimetype == "text/html" and b"Error 404" in page.data
+    wrong_method = client.delete("/vc/next/u/clinic", headers=html)
+    assert wrong_method.status_code == 405 and wrong_method.mimetype == "text/html"
+    for path, headers in (("/vc/next/u/nowhere", {}), ("/api_v3/nowhere", html), ("/_sim/nowhere", html)):
+        resp = client.get(path, headers=headers)
+        assert resp.status_code == 404 and resp.get_json() == {"code": 404, "message": "Sorry, this page is not available."}

@@ -29,7 +29,7 @@ from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from vsee_sim.core.errors import ApiError
-from vsee_sim.core.http import external_base, outside_transaction
+from vsee_sim.core.http import error_response, external_base, http_error, outside_transaction
 from vsee_sim.core.tenancy import DEFAULT_NAMESPACE, Ctx
 from vsee_sim.portal import service
 
@@ -48,6 +48,17 @@ def install(app) -> None:
     """Answer the portal under each of its base paths, with distinct endpoint names."""
     for name, prefix in PREFIXES.items():
         app.register_blueprint(bp, name=name, url_prefix=prefix or None)
+
+    @app.errorhandler(404)
+    @app.errorhandler(405)
+    def _routing_error(err: HTTPException):
+        """A browser lost outside the API gets an HTML page; API clients keep VSee's JSON body.
+
+        (Routing errors belong to no blueprint, so the portal's own handlers never see them.)"""
+        browser = request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
+        if browser and not request.path.startswith(("/api_v3", "/_sim", "/docs")):
+            return _http_error(err)
+        return error_response(http_error(err))
 
 
 # -- request helpers ---------------------------------------------------------------------------
