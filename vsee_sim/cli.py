@@ -45,8 +45,11 @@ main.params = [p for p in main.params if p.name not in ("app", "env_file", "debu
 @click.option("--seed", default=None, type=int, help="Seed for ids, tokens and fault draws.")
 @click.option("--threads", default=8, show_default=True, type=int, help="gunicorn gthread threads.")
 @click.option("--no-control", is_flag=True, help="Switch the /_sim control plane off.")
+@click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
+              help="Allow this browser origin (repeat; a regex if it starts with ^). "
+                   "Default: any localhost or 127.0.0.1 origin (env VSEE_SIM_CORS_ORIGINS, comma-separated).")
 @click.option("--quiet", is_flag=True, help="No access log.")
-def serve(host, port, fixture, data, seed, threads, no_control, quiet):
+def serve(host, port, fixture, data, seed, threads, no_control, cors_origins, quiet):
     """Serve the simulator with gunicorn (gthread), one log line per request."""
     from gunicorn.app.base import BaseApplication
 
@@ -54,6 +57,8 @@ def serve(host, port, fixture, data, seed, threads, no_control, quiet):
     overrides = {"FIXTURE": fixture, "DATA": data, "SEED": seed}
     if no_control:
         overrides["CONTROL"] = False
+    if cors_origins:
+        overrides["CORS_ORIGINS"] = list(cors_origins)
 
     class Server(BaseApplication):
         def load_config(self):

@@ -32,3 +32,23 @@ def test_errors_carry_cors_headers_too(client):
     r = client.get("/api_v3/me.json", headers={"Origin": "http://localhost:8080"})
     assert r.status_code == 401
     assert r.headers["Access-Control-Allow-Origin"] == "http://localhost:8080"
+
+
+def test_the_allowed_origins_can_be_set():
+    from vsee_sim.app import create_app
+
+    client = create_app({"CORS_ORIGINS": ["https://app.test"], "TICK_INTERVAL": 0}).test_client()
+    preflight = {"Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "X-ApiToken"}
+    allowed = client.options("/api_v3/me", headers={"Origin": "https://app.test", **preflight})
+    assert allowed.headers.get("Access-Control-Allow-Origin") == "https://app.test"
+    assert "x-apitoken" in allowed.headers.get("Access-Control-Allow-Headers", "").lower()
+    other = client.options("/api_v3/me", headers={"Origin": "http://localhost:5173", **preflight})
+    assert "Access-Control-Allow-Origin" not in other.headers
+
+
+def test_serve_takes_cors_origins():
+    from click.testing import CliRunner
+
+    from vsee_sim.cli import main
+
+    assert "--cors-origin" in CliRunner().invoke(main, ["serve", "--help"]).output
