@@ -23,6 +23,9 @@ def world() -> World:
 
 
 def install(app, state) -> None:
+    if not state.settings.admin_token:
+        return  # nothing to check: no hook on every request
+
     @app.before_request
     def _admin_token():
         """With VSEE_SIM_ADMIN_TOKEN set, /_sim wants it (health and the document excepted)."""
