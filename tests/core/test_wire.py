@@ -73,3 +73,18 @@ def test_account_dump_is_marshmallow_s_plus_the_undeclared_keys(data):
     expected = Schema.dump(schema, record)
     expected.update({k: v for k, v in record.items() if k not in expected})
     assert schema.dump(record) == expected
+
+
+def test_url_builders_are_compiled_on_first_use_and_build_the_same_urls():
+    from werkzeug.routing import Map, Rule
+
+    from vsee_sim.core.http import LazyBuildRule, SimFlask
+
+    assert SimFlask.url_rule_class is LazyBuildRule
+    lazy = Map([LazyBuildRule("/u/waiting/<visit_id>", endpoint="w"),
+                LazyBuildRule("/members/appointment/<int:n>", endpoint="a")]).bind("sim.test")
+    plain = Map([Rule("/u/waiting/<visit_id>", endpoint="w"),
+                 Rule("/members/appointment/<int:n>", endpoint="a")]).bind("sim.test")
+    for endpoint, values in (("w", {"visit_id": "10001"}), ("a", {"n": 7, "token": "ab c"}),
+                             ("w", {"visit_id": "a/b"})):
+        assert lazy.build(endpoint, values) == plain.build(endpoint, values)

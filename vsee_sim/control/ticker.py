@@ -43,6 +43,8 @@ class Ticker:
         while not self._stop.wait(self.interval):
             try:
                 self.round()
+            except RuntimeError:  # the pool is shut down: the interpreter is exiting
+                return
             except Exception:  # the ticker must outlive any one bad round
                 log.exception("ticker round failed")
 

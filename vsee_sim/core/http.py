@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import re
 import threading
@@ -21,6 +22,7 @@ from flask_smorest import Api, Blueprint
 from marshmallow import Schema, fields
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Rule
 
 from vsee_sim.core.body import read_body
 from vsee_sim.core.errors import ApiError, BadRequest
@@ -235,12 +237,43 @@ def current_ctx() -> Ctx:
     return ctx
 
 
+class LazyBuildRule(Rule):
+    """A URL rule whose URL builders are compiled on first use.
+
+    werkzeug compiles two builders (generated Python source) for every rule as it is
+    added: about 70 ms of start-up for our ~150 rules, for builders only the portal's
+    url_for ever calls. Measured: create_app 0.099 s -> 0.027 s once imported. werkzeug's
+    ``_compile_builder`` is private, so this falls back to the plain rule if it changes
+    (see ``SimFlask.url_rule_class``)."""
+
+    def _compile_builder(self, append_unknown: bool = True):
+        compiled = None
+
+        def build(rule, *args, **kwargs):
+            nonlocal compiled
+            if compiled is None:  # two threads may both compile: the same function, no harm
+                compiled = Rule._compile_builder(rule, append_unknown).__get__(rule, None)
+            return compiled(*args, **kwargs)
+
+        return build
+
+
+def _lazy_build_supported() -> bool:
+    builder = getattr(Rule, "_compile_builder", None)
+    return builder is not None and "append_unknown" in inspect.signature(builder).parameters
+
+
+_LAZY_BUILD_OK = _lazy_build_supported()
+
+
 class SimFlask(Flask):
     """Runs each view inside its namespace's transaction: all or nothing.
 
     ``after_commit`` callables get the world once a view's transaction has committed,
     outside the world lock (the control plane posts webhooks there).
     """
+
+    url_rule_class = LazyBuildRule if _LAZY_BUILD_OK else Rule
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
