@@ -266,3 +266,38 @@ def test_a_seed_without_accounts_is_refused(client):
 def test_the_admin_token_is_a_header_only():
     client = create_app({"ADMIN_TOKEN": "s3cret", "TICK_INTERVAL": 0}).test_client()
     error(client.get("/_sim/clock?admin_token=s3cret"), 401)
+
+
+# -- second review ---------------------------------------------------------------------------
+def test_an_imported_fixture_path_is_never_read_by_a_reset(client, tmp_path):
+    secret = tmp_path / "secret.json"
+    secret.write_text('{"accounts": [{"code": "stolen"}]}')
+    document = _export(client)
+    document["_namespaces"]["1"]["fixture"] = str(secret)
+    ok(client.post("/_sim/state", json=document))
+    error(client.post("/_sim/reset"), 400, "fixture")
+    assert "stolen" not in str(_export(client))
+    document["_namespaces"]["1"]["fixture"] = 5
+    error(client.post("/_sim/state", json=document), 400, "body")
+
+
+def test_a_seed_with_broken_account_settings_is_refused(client):
+    broken = {"accounts": [{**SMALL["accounts"][0], "api_keys": None}]}
+    error(client.post("/_sim/seed", json={"fixture": broken}), 400, "fixture")
+
+
+def test_exports_at_the_edges_import_again():
+    app = create_app({"SEED": -1, "TICK_INTERVAL": 0})
+    client = app.test_client()
+    ok(client.post("/_sim/clock/freeze", json={"at": "9999-12-31T23:59:00Z"}))
+    ok(client.put("/_sim/autopilot", json={"every": 120}))
+    document = client.get("/_sim/state").get_json()
+    assert ok(client.post("/_sim/state", json=document))["seed"] == -1
+    assert client.get("/_sim/state").get_json() == document
+
+
+def test_falsy_non_numbers_in_imported_faults_are_refused(client):
+    document = _export(client)
+    document["_namespaces"]["1"]["sim"] = {"faults": [{"id": "1", "method": "*", "path": "/api_v3/me",
+                                                      "status": 503, "latency_ms": ""}]}
+    error(client.post("/_sim/state", json=document), 400, "body")

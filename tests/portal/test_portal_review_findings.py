@@ -63,8 +63,10 @@ def test_a_browser_lost_in_the_portal_gets_an_html_page_and_api_clients_json(cli
     html = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
     page = client.get("/vc/next/u/nowhere", headers=html)
     assert page.status_code == 404 and page.mimetype == "text/html" and b"Error 404" in page.data
+    assert b"portal.css" in page.data          # the portal's own error page, not the bare fallback
     wrong_method = client.delete("/vc/next/u/clinic", headers=html)
     assert wrong_method.status_code == 405 and wrong_method.mimetype == "text/html"
+    assert b"portal.css" in wrong_method.data and "GET" in wrong_method.headers["Allow"]
     for path, headers in (("/vc/next/u/nowhere", {}), ("/api_v3/nowhere", html), ("/_sim/nowhere", html)):
         resp = client.get(path, headers=headers)
         assert resp.status_code == 404 and resp.get_json() == {"code": 404, "message": "Sorry, this page is not available."}

@@ -57,7 +57,10 @@ def install(app) -> None:
         (Routing errors belong to no blueprint, so the portal's own handlers never see them.)"""
         browser = request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
         if browser and not request.path.startswith(("/api_v3", "/_sim", "/docs")):
-            return _http_error(err)
+            page = _http_error(err)
+            if getattr(err, "valid_methods", None):
+                page.headers["Allow"] = ", ".join(err.valid_methods)
+            return page
         return error_response(http_error(err))
 
 
@@ -88,7 +91,8 @@ def session_value() -> str | None:
 
 
 def link(endpoint: str, **values) -> str:
-    return ns_prefix() + url_for(f"{request.blueprint}.{endpoint}", **values)
+    # A routing error (an unknown page) belongs to no blueprint: link to the plain portal.
+    return ns_prefix() + url_for(f"{request.blueprint or 'portal'}.{endpoint}", **values)
 
 
 def ctx(token_value: str | None = None) -> Ctx:
@@ -128,7 +132,7 @@ def with_session(response, token: str, *, nonav: bool | None):
     return response
 
 
-@bp.context_processor
+@bp.app_context_processor  # app-wide: the error page of an unknown page renders outside the blueprint
 def _common() -> dict:
     found = g.get("vsee_portal_ctx")
     user = found.user if found is not None else None

@@ -14,6 +14,10 @@ import math
 from collections.abc import Callable
 
 MAX_TIME = 253402300799  # 9999-12-31
+LATER = MAX_TIME + 10**9  # a retry or pick-up scheduled from a clock near the end of 9999
+INT64 = (-(2**63), 2**63 - 1)
+# Numbers wherever a control-plane record has them (the views serialise them as numbers).
+NUMERIC = ("created", "modified", "delivered_at", "last_status_code", "attempts", "matched", "fired")
 
 
 class Bad(ValueError):
@@ -26,7 +30,7 @@ def _number(value, name: str, low: float, high: float, *, none: bool = False) ->
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise Bad(f"{name} must be a number")
     if not low <= value <= high:
-        raise Bad(f"{name} must be between {low:g} and {high:g}")
+        raise Bad(f"{name} must be between {low:.0f} and {high:.0f}")
 
 
 def _text(value, name: str, *, none: bool = False) -> None:
@@ -50,7 +54,7 @@ def fault(rule: dict) -> None:
     _text(rule.get("path"), "path")
     _number(rule.get("status"), "status", 400, 599, none=True)
     _number(rule.get("probability", 1.0), "probability", 0, 1)
-    _number(rule.get("latency_ms", 0) or 0, "latency_ms", 0, 30000)
+    _number(rule.get("latency_ms", 0), "latency_ms", 0, 30000, none=True)
     _number(rule.get("count"), "count", 0, 10**9, none=True)
     _number(rule.get("retry_after"), "retry_after", 0, 10**9, none=True)
     for counter in ("matched", "fired"):
@@ -72,7 +76,7 @@ def delivery(item: dict) -> None:
     if item.get("status") not in ("pending", "sending", "delivered", "failed"):
         raise Bad("status must be pending, sending, delivered or failed")
     _number(item.get("attempts", 0), "attempts", 0, 10**6)
-    _number(item.get("next_attempt"), "next_attempt", 0, MAX_TIME, none=True)
+    _number(item.get("next_attempt"), "next_attempt", 0, LATER, none=True)
     if not isinstance(item.get("payload"), dict) or not isinstance(item.get("log", []), list):
         raise Bad("payload must be an object and log a list")
 
@@ -80,16 +84,21 @@ def delivery(item: dict) -> None:
 def autopilot(record: dict) -> None:
     _number(record.get("every"), "every", 1, 31622400)
     _number(record.get("visit_seconds"), "visit_seconds", 1, 10**9)
-    _number(record.get("next_run"), "next_run", 0, MAX_TIME)
+    _number(record.get("next_run"), "next_run", 0, LATER)
     calls = record.get("calls", [])
     if not isinstance(calls, list) or not all(isinstance(c, dict) and "id" in c and "provider_id" in c
-                                              and isinstance(c.get("end"), (int, float)) for c in calls):
+                                              for c in calls):
         raise Bad("calls must be a list of {id, provider_id, end}")
+    for call in calls:
+        _number(call.get("end"), "calls.end", 0, LATER)
+        _number(call.get("started"), "calls.started", 0, LATER, none=True)
     for name in ("log",):
         if not isinstance(record.get(name, []), list):
             raise Bad(f"{name} must be a list")
-    if not isinstance(record.get("stats", {}), dict):
-        raise Bad("stats must be an object")
+    stats = record.get("stats", {})
+    if not isinstance(stats, dict) or not all(
+            isinstance(v, int) and not isinstance(v, bool) for v in stats.values()):
+        raise Bad("stats must be an object of counts")
 
 
 SIM_KINDS: dict[str, Callable[[dict], None]] = {
@@ -97,18 +106,43 @@ SIM_KINDS: dict[str, Callable[[dict], None]] = {
 }
 
 
+def seed(value) -> None:
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+        raise Bad("seed must be an integer")
+    _number(value, "seed", *INT64, none=True)
+
+
+def accounts(items) -> None:
+    """The account settings the services read (a fixture's or an export's)."""
+    for account in items or []:
+        code = account.get("code")
+        for name in ("settings", "profile"):
+            if name in account and not isinstance(account[name], dict):
+                raise Bad(f"account {code}: {name} must be an object")
+        for name in ("api_keys", "eligibility"):
+            if name in account and not isinstance(account[name], list):
+                raise Bad(f"account {code}: {name} must be a list")
+        keys = account.get("api_keys") or []
+        if not all(isinstance(k, dict) and isinstance(k.get("key"), str) for k in keys):
+            raise Bad(f"account {code}: every api_keys entry needs a key string")
+        tokens(account.get("tokens") or [])
+
+
+def tokens(items) -> None:
+    for token in items:
+        if isinstance(token, dict):
+            _number(token.get("expiry"), "tokens.expiry", 0, LATER, none=True)
+
+
 def export(state: dict) -> None:
     """Bad (a ValueError) naming the first problem of one namespace's export."""
     clock(state.get("clock"))
-    if state.get("seed") is not None:
-        _number(state["seed"], "seed", 0, 2**63 - 1)
-    for account in state.get("accounts") or []:
-        for name in ("settings", "profile"):
-            if name in account and not isinstance(account[name], dict):
-                raise Bad(f"account {account.get('code')}: {name} must be an object")
-        for name in ("api_keys", "eligibility"):
-            if name in account and not isinstance(account[name], list):
-                raise Bad(f"account {account.get('code')}: {name} must be a list")
+    seed(state.get("seed"))
+    fixture = state.get("fixture")
+    if fixture is not None and not isinstance(fixture, str):
+        raise Bad("fixture must be a name")
+    accounts(state.get("accounts"))
+    tokens(state.get("tokens") or [])
     sim = state.get("sim") or {}
     if not isinstance(sim, dict):
         raise Bad("sim must be an object of record lists")
@@ -122,6 +156,8 @@ def export(state: dict) -> None:
             if not isinstance(record, dict) or not isinstance(record.get("id"), (str, int)):
                 raise Bad(f"sim.{kind}: every record needs an id")
             try:
+                for name in NUMERIC:
+                    _number(record.get(name), name, 0, LATER, none=True)
                 check(record)
             except Bad as exc:
                 raise Bad(f"sim.{kind} {record['id']}: {exc}") from None

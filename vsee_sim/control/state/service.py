@@ -19,6 +19,7 @@ import re
 from datetime import UTC, datetime
 
 from vsee_sim import __version__
+from vsee_sim.control.state import checks
 from vsee_sim.core.errors import BadRequest, NotFound
 from vsee_sim.core.ids import Ids, namespace_seed
 from vsee_sim.core.persistence import DataFile, export_world, import_world
@@ -48,10 +49,10 @@ def health(worlds: Worlds, world: World, datafile: DataFile | None, wait_persist
 def reset(worlds: Worlds, world: World, fixture: str | None, seed: int | None = None) -> dict:
     """Back to the namespace's fixture, or to another fixture named (never a path:
     the control plane must not read arbitrary files of the server's disk)."""
-    # The server's own --fixture (which may be a path) can always be named again.
-    if seed is not None and not 0 <= seed < 2**63:
-        raise BadRequest.field("seed", "between 0 and 2**63 - 1.")
-    if fixture and fixture != worlds.fixture_name and (not FIXTURE_NAME.match(fixture) or ".." in fixture):
+    _check_seed(seed)
+    # A namespace's own fixture may have come from an import: it is checked like a named one.
+    named = fixture or (None if world.seeded_fixture else world.fixture_name)
+    if named and not _loadable_name(worlds, named):
         raise BadRequest.field("fixture", "give a fixture name such as demo or minimal, not a path.")
     try:
         world = worlds.reset(world.name, fixture or None, seed)
@@ -60,14 +61,27 @@ def reset(worlds: Worlds, world: World, fixture: str | None, seed: int | None = 
     return _summary(world)
 
 
+def _loadable_name(worlds: Worlds, name) -> bool:
+    """A fixture name, never a path; the server's own --fixture (maybe a path) excepted."""
+    return isinstance(name, str) and (name == worlds.fixture_name
+                                      or (bool(FIXTURE_NAME.match(name)) and ".." not in name))
+
+
+def _check_seed(value) -> None:
+    try:
+        checks.seed(value)
+    except checks.Bad as exc:
+        raise BadRequest.field("seed", str(exc)) from None
+
+
 def seed(worlds: Worlds, world: World, fixture: dict, seed_value: int | None) -> dict:
     """Load a fixture given in the request (not a file of the server) into the namespace."""
     try:
         validate_fixture(fixture)
         if not fixture.get("accounts"):
             raise ValueError("a fixture needs at least one account")
-        if seed_value is not None and not 0 <= seed_value < 2**63:
-            raise BadRequest.field("seed", "between 0 and 2**63 - 1.")
+        checks.accounts(fixture["accounts"])
+        _check_seed(seed_value)
         scratch = World(world.name, json.loads(json.dumps(fixture)), world.seed)
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise BadRequest.field("fixture", f"not a loadable fixture: {exc}") from None
