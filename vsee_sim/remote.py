@@ -63,7 +63,8 @@ class Remote:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:
                 return Response(resp.status, dict(resp.headers), resp.read())
         except urllib.error.HTTPError as err:
-            return Response(err.code, dict(err.headers), err.read())
+            with err:
+                return Response(err.code, dict(err.headers), err.read())
 
     def get(self, path: str, **kwargs) -> Response:
         return self.request("GET", path, **kwargs)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+from functools import cache
 
 from vsee_sim.core.store import World
 
@@ -19,7 +20,8 @@ log = logging.getLogger("vsee_sim.control")
 PACKAGES = ("state", "traffic", "provider", "events")  # events last: it sends what the others queued
 
 
-def _modules(name: str) -> list:
+@cache  # tick() asks on every tick of every namespace
+def _modules(name: str) -> tuple:
     found = []
     for package in PACKAGES:
         try:
@@ -27,7 +29,7 @@ def _modules(name: str) -> list:
         except ModuleNotFoundError as exc:
             if exc.name != f"vsee_sim.control.{package}.{name}" and exc.name != f"vsee_sim.control.{package}":
                 raise
-    return found
+    return tuple(found)
 
 
 def blueprints() -> list:

@@ -18,10 +18,10 @@ import base64
 import http.client
 import json
 import re
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, quote, urlencode
+
+from vsee_sim.remote import Remote
 
 _NS_PREFIX = re.compile(r"^/ns/[^/]+(?=/|$)")
 _PATH_SAFE = "/:@!$&'()*+,;=~"
@@ -115,9 +115,8 @@ class Summary:
 class Replayer:
     def __init__(self, url: str, namespace: str | None = None, admin_token: str | None = None,
                  exact: bool = False):
-        self.url = url.rstrip("/")
+        self.remote = Remote(url, namespace=namespace, admin_token=admin_token, timeout=TIMEOUT)
         self.namespace = namespace
-        self.admin_token = admin_token
         self.exact = exact
         self.mapping: dict[str, str] = {}
 
@@ -125,21 +124,12 @@ class Replayer:
     def request(self, method: str, path: str, query: str = "", headers: dict | None = None,
                 body: bytes | None = None) -> tuple[int, bytes]:
         """(status, body); an HTTP error status is an answer, not an exception."""
-        url = self.url + quote(path, safe=_PATH_SAFE) + (f"?{query}" if query else "")
         headers = dict(headers or {})
         if body and not any(k.lower() == "content-type" for k in headers):
             headers["Content-Type"] = ""  # as sent: urllib would say form-urlencoded
-        if self.namespace:
-            headers["X-Sim-Namespace"] = self.namespace
-        if self.admin_token:
-            headers["X-Sim-Admin-Token"] = self.admin_token
-        req = urllib.request.Request(url, data=body if body else None, method=method, headers=headers)
-        try:
-            with urllib.request.urlopen(req, timeout=TIMEOUT) as resp:
-                return resp.status, resp.read()
-        except urllib.error.HTTPError as exc:
-            with exc:
-                return exc.code, exc.read()
+        resp = self.remote.request(method, quote(path, safe=_PATH_SAFE) + (f"?{query}" if query else ""),
+                                   body=body or None, headers=headers)
+        return resp.status, resp.body
 
     def reset(self) -> None:
         """POST /_sim/reset on the target namespace (OSError if unreachable, ValueError if refused)."""
