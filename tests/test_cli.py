@@ -42,3 +42,38 @@ def test_routes_lists_the_portal_once_with_its_base_paths():
     auth = [line for line in lines if "/auth" in line]
     assert len(auth) == 1 and "/vc/next" in auth[0] and "/vc/stable" in auth[0] and "/ns/<name>" in auth[0]
     assert not [line for line in lines if line.split()[1].startswith("/vc/")]
+
+
+def test_help_and_usage_errors_need_no_fixture(monkeypatch, tmp_path):
+    # A user's machine with no fixtures anywhere: help still answers, nothing is built.
+    monkeypatch.setattr("vsee_sim.config.fixture_path", lambda name: (_ for _ in ()).throw(AssertionError))
+    monkeypatch.chdir(tmp_path)
+    for args in (["--help"], ["serve", "--help"], ["routes", "--help"], ["openapi", "print", "--help"]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0 and "Usage:" in result.output, args
+
+
+def test_a_seed_out_of_range_is_refused_with_the_server_bound():
+    result = CliRunner().invoke(main, ["serve", "--seed", str(2**64), "--port", "1"])
+    assert result.exit_code == 2 and "--seed" in result.output
+    assert "9223372036854775807" in result.output and "Traceback" not in result.output
+    # the bound itself is accepted by the CLI (the server's state checks take it too)
+    from vsee_sim.control.state import checks
+
+    checks.seed(2**63 - 1)
+
+
+def test_a_seed_out_of_range_in_the_environment_is_one_line(monkeypatch):
+    monkeypatch.setenv("VSEE_SIM_SEED", str(2**63))
+    result = CliRunner().invoke(main, ["serve", "--port", "1"])
+    assert result.exit_code == 1 and result.output.startswith("Error: VSEE_SIM_SEED:")
+
+
+def test_routes_and_openapi_take_a_fixture_path(tmp_path):
+    from vsee_sim.config import fixture_path
+
+    path = tmp_path / "clinic.json"
+    path.write_text(fixture_path("minimal").read_text())
+    assert CliRunner().invoke(main, ["routes", "--fixture", str(path)]).exit_code == 0
+    result = CliRunner().invoke(main, ["openapi", "print", "--fixture", "no-such"])
+    assert result.exit_code == 1 and "cannot load the fixture" in result.output

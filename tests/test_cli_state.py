@@ -42,5 +42,6 @@ def test_import_of_a_bad_file_says_why(vsee_live, vsee_server, tmp_path):
 
 def test_export_from_nowhere_is_one_line():
     result = CliRunner().invoke(main, ["export", "--url", "http://127.0.0.1:9"])
-    assert result.exit_code == 1 and "cannot reach the simulator" in result.output
-    assert "Traceback" not in result.output
+    assert result.exit_code == 1 and "cannot reach the simulator at http://127.0.0.1:9" in result.output
+    assert "is `vsee-sim serve` running there?" in result.output and "VSEE_SIM_URL" in result.output
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1

@@ -68,3 +68,13 @@ def test_the_fixtures_send_the_admin_token_the_server_wants(tmp_path):
                          capture_output=True, text=True, cwd=tmp_path, timeout=120, env=env)
     assert run.returncode == 0, run.stdout + run.stderr
 
+
+
+def test_a_dead_vsee_url_is_one_clear_line_per_test(tmp_path):
+    (tmp_path / "test_dead.py").write_text("def test_live(vsee_live):\n    pass\n")
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "vsee_sim.testing", "-p", "no:cacheprovider",
+                          "--vsee-url", "http://127.0.0.1:1", str(tmp_path)],
+                         capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert run.returncode == 1
+    assert "cannot reach the simulator at http://127.0.0.1:1 (connection refused)" in run.stdout
+    assert "Traceback" not in run.stdout and len(run.stdout.splitlines()) < 25, run.stdout

@@ -1,9 +1,14 @@
-"""The ``vsee-sim`` command: click, through Flask's CLI.
+"""The ``vsee-sim`` command (click).
 
-``vsee-sim serve`` runs gunicorn (one process, gthread: the state lives in memory,
-so there is exactly one worker) with the demo clinic loaded by default.
-``vsee-sim routes`` lists every route with the base paths it answers under.
+``vsee-sim serve`` runs the simulator (one process: the state lives in memory) with the
+demo clinic loaded by default. ``vsee-sim routes`` lists every route with the base paths
+it answers under; ``vsee-sim openapi print`` writes the OpenAPI document.
+``vsee-sim export | import`` save and load a namespace of a running server;
 ``vsee-sim replay`` re-sends a journal (GET /_sim/journal) to a server.
+
+Nothing is built before click has parsed the command line: ``--help`` and every usage
+error work without a fixture, and the commands that need an app build it with their
+own ``--fixture``.
 """
 
 from __future__ import annotations
@@ -11,27 +16,31 @@ from __future__ import annotations
 import os
 
 import click
-from flask.cli import FlaskGroup
 
 from vsee_sim import __version__
-from vsee_sim.core.http import BASE_PATHS
+
+# The seed is a signed 64-bit integer: the bound the server's state checks enforce.
+SEED = click.IntRange(-(2**63), 2**63 - 1)
 
 
-def _create_app():
-    from vsee_sim.app import create_app
-
-    return create_app()
-
-
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False,
-             load_dotenv=False, set_debug_flag=False)
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="vsee-sim")
 def main() -> None:
     """vsee-sim: a faithful, stateful simulator of the VSee Clinic API (api_v3)."""
 
 
-# The app is ours: Flask's --app, --env-file and --debug options would only confuse.
-main.params = [p for p in main.params if p.name not in ("app", "env_file", "debug")]
+def _fixture_option(func):
+    return click.option("--fixture", default=None,
+                        help="Fixture name (demo, minimal) or path to a .json file. Default: demo "
+                             "(env VSEE_SIM_FIXTURE).")(func)
+
+
+def _build_app(fixture: str | None, **overrides):
+    """The app of a command that needs one (routes, openapi), or one line saying why not."""
+    _check_fixture(fixture)
+    from vsee_sim.app import create_app
+
+    return create_app({"FIXTURE": fixture, "TICK_INTERVAL": 0, **overrides})
 
 
 @main.command("serve")
@@ -42,7 +51,8 @@ main.params = [p for p in main.params if p.name not in ("app", "env_file", "debu
 @click.option("--fixture", default=None, help="Fixture name (demo, minimal) or path. Default: demo.")
 @click.option("--data", "data", default=None, type=click.Path(dir_okay=False),
               help="Persist every namespace to this TinyDB JSON file (loaded at start).")
-@click.option("--seed", default=None, type=int, help="Seed for ids, tokens and fault draws.")
+@click.option("--seed", default=None, type=SEED,
+              help="Seed for ids, tokens and fault draws (a signed 64-bit integer).")
 @click.option("--threads", default=8, show_default=True, type=int, help="gunicorn gthread threads.")
 @click.option("--no-control", is_flag=True, help="Switch the /_sim control plane off.")
 @click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
@@ -88,16 +98,26 @@ def _announce_ready(worker) -> None:
     worker.log.info("vsee-sim: ready (worker %s)", worker.pid)
 
 
-def _check_inputs(fixture: str | None, data: str | None) -> None:
-    """Refuse to start on a bad fixture or data file, in one line, before gunicorn forks."""
+def _check_fixture(fixture: str | None) -> None:
     from vsee_sim.config import load_fixture
-    from vsee_sim.core.persistence import read_datafile
     from vsee_sim.core.store import validate_fixture
 
     try:
         validate_fixture(load_fixture(fixture or os.environ.get("VSEE_SIM_FIXTURE", "demo")))
     except (OSError, ValueError) as exc:
         raise click.ClickException(f"cannot load the fixture: {exc}") from None
+
+
+def _check_inputs(fixture: str | None, data: str | None) -> None:
+    """Refuse to start on a bad fixture or data file, in one line, before the server starts."""
+    from vsee_sim.core.persistence import read_datafile
+
+    _check_fixture(fixture)
+    if os.environ.get("VSEE_SIM_SEED"):
+        try:
+            SEED.convert(os.environ["VSEE_SIM_SEED"].strip(), None, None)
+        except click.BadParameter as exc:
+            raise click.ClickException(f"VSEE_SIM_SEED: {exc.message}") from None
     if data and os.path.exists(data):
         try:
             read_datafile(data)
@@ -127,7 +147,7 @@ def export(url, namespace, admin_token, output):
     """Save a namespace of a running simulator (GET /_sim/state) as JSON."""
     import json
 
-    resp = _call(lambda: _remote(url, namespace, admin_token).get("/_sim/state"))
+    resp = _call(url, lambda: _remote(url, namespace, admin_token).get("/_sim/state"))
     if resp.status != 200:
         detail = resp.body[:200].decode("utf-8", "replace")
         raise click.ClickException(f"{url} answered {resp.status}: {detail}")
@@ -142,7 +162,7 @@ def export(url, namespace, admin_token, output):
 @_remote_options
 def import_(source, url, namespace, admin_token):
     """Replace a namespace of a running simulator with an export (POST /_sim/state)."""
-    resp = _call(lambda: _remote(url, namespace, admin_token).request(
+    resp = _call(url, lambda: _remote(url, namespace, admin_token).request(
         "POST", "/_sim/state", body=source.read(), headers={"Content-Type": "application/json"}))
     if resp.status != 200:
         message = resp.json().get("message") if resp.body.startswith(b"{") else resp.body[:200]
@@ -151,20 +171,24 @@ def import_(source, url, namespace, admin_token):
     click.echo(f"imported into namespace {data['namespace']}: accounts {', '.join(data['accounts'])}")
 
 
-def _call(send):
+def _call(url: str, send):
     try:
         return send()
     except OSError as exc:
-        raise click.ClickException(f"cannot reach the simulator: {exc}") from None
+        from vsee_sim.remote import unreachable
+
+        raise click.ClickException(unreachable(url, exc)) from None
 
 
 @main.command("routes")
-def routes():
+@_fixture_option
+def routes(fixture):
     """Every route, with the base paths it answers under."""
-    from flask import current_app
+    from vsee_sim.core.http import BASE_PATHS
 
+    app = _build_app(fixture)
     rows = []
-    for rule in current_app.url_map.iter_rules():
+    for rule in app.url_map.iter_rules():
         methods = ",".join(sorted(m for m in rule.methods if m not in ("HEAD", "OPTIONS")))
         path = rule.rule
         if path.startswith("/api_v3/"):
@@ -182,7 +206,24 @@ def routes():
         click.echo(f"{methods:<14} {rest:<{width}}  {bases}")
 
 
-@main.command("replay", with_appcontext=False)
+@main.group("openapi")
+def openapi():
+    """The OpenAPI documents (the VSee API's and the control plane's)."""
+
+
+@openapi.command("print")
+@_fixture_option
+def openapi_print(fixture):
+    """Write the VSee API's OpenAPI document (JSON) to standard output."""
+    import json
+
+    app = _build_app(fixture)
+    api = app.extensions["flask-smorest"]["apis"][""]["ext_obj"]
+    with app.app_context():
+        click.echo(json.dumps(api.spec.to_dict(), indent=2))
+
+
+@main.command("replay")
 @click.argument("journal_file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--url", envvar="VSEE_SIM_URL", default="http://127.0.0.1:8000", show_default=True,
               help="The server to send to (env VSEE_SIM_URL).")

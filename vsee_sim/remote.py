@@ -74,3 +74,16 @@ class Remote:
 
     def delete(self, path: str, **kwargs) -> Response:
         return self.request("DELETE", path, **kwargs)
+
+
+def unreachable(url: str, exc: OSError) -> str:
+    """One line for a simulator that cannot be reached: the URL, the cause, what to check."""
+    reason = getattr(exc, "reason", exc)  # urllib wraps the socket error in URLError.reason
+    if isinstance(reason, ConnectionRefusedError):
+        cause = "connection refused"
+    elif isinstance(reason, TimeoutError):
+        cause = "timed out"
+    else:
+        cause = str(reason) or type(reason).__name__
+    return (f"cannot reach the simulator at {url} ({cause}): is `vsee-sim serve` running there? "
+            "Check the URL (--url or VSEE_SIM_URL), host and port.")

@@ -133,6 +133,13 @@ def vsee_server(pytestconfig, vsee_app):
     """Base URL of a live simulator: ``--vsee-url`` if given, else one started here."""
     url = pytestconfig.getoption("--vsee-url")
     if url:
+        from vsee_sim.remote import Remote, unreachable
+
+        try:  # any answer will do (with --no-control the health check is a 404)
+            Remote(url, timeout=10).get("/_sim/health")
+        except (OSError, ValueError) as exc:  # ValueError: not an http URL at all
+            pytest.fail(unreachable(url, exc) if isinstance(exc, OSError)
+                        else f"--vsee-url {url!r} is not an http:// URL: {exc}", pytrace=False)
         yield url.rstrip("/")
         return
     from werkzeug.serving import make_server
@@ -167,7 +174,12 @@ def vsee_live(vsee_server, vsee_namespace):
             return resp.status, resp.body.decode("utf-8", "replace")
 
     sim = Sim(vsee_namespace, send, remote, url=f"{vsee_server}/ns/{vsee_namespace}")
-    sim.reset()
+    try:
+        sim.reset()
+    except OSError as exc:  # the server went away since the session began
+        from vsee_sim.remote import unreachable
+
+        pytest.fail(unreachable(vsee_server, exc), pytrace=False)
     yield sim
     with contextlib.suppress(OSError):  # the server went away first: nothing to tidy
         remote.delete(f"/_sim/namespaces/{vsee_namespace}")

@@ -389,3 +389,19 @@ def test_disable_navigation_hides_the_header_until_the_next_sign_in(client):
     sign_in(client, PATIENT_201)
     assert get(client, "/vc/next/u/clinic").has("nav")
 
+
+
+@pytest.mark.parametrize("path", ["/", "/vc/next/", "/vc/next", "/vc/stable/"])
+def test_the_landing_page_says_what_this_is_and_links_docs_portal_and_health(app, path):
+    r = app.test_client().get(path, headers={"Accept": "text/html"})
+    assert r.status_code == 200 and r.mimetype == "text/html"
+    html = r.get_data(as_text=True)
+    assert "simulator of the VSee Clinic API" in html
+    for href in ('href="/docs"', 'href="/_sim/health"', 'href="/api_v3/openapi.json"', "/u/clinic"):
+        assert href in html, href
+
+
+def test_the_landing_page_under_a_namespace_links_within_it(app):
+    html = app.test_client().get("/ns/demo-7/vc/next/").get_data(as_text=True)
+    assert 'href="/ns/demo-7/docs"' in html and 'href="/ns/demo-7/_sim/health"' in html
+    assert "/ns/demo-7/vc/next/u/clinic" in html and "<code>demo-7</code>" in html

@@ -181,6 +181,16 @@ def static(filename: str):
     return send_from_directory(STATIC, filename, max_age=3600)
 
 
+# -- the landing page: what this is, and where to go ---------------------------------------------------
+@bp.get("/", strict_slashes=False)  # BasePaths drops a trailing slash: /vc/next/ arrives as /vc/next
+def landing():
+    world = g.get("vsee_world")
+    return render("landing.html", title="vsee-sim", prefix=ns_prefix(),
+                  namespace=world.name if world is not None else DEFAULT_NAMESPACE,
+                  api_base=request.host_url.rstrip("/") + ns_prefix() + "/api_v3/",
+                  portal_base=request.host_url.rstrip("/") + base())
+
+
 # -- sign in, sign out ------------------------------------------------------------------------------
 @bp.get("/auth")
 def auth():

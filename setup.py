@@ -1,0 +1,10 @@
+"""Only what pyproject.toml cannot say: the top-level fixtures/ directory (the one source
+of the demo and minimal clinics) ships inside the package as ``vsee_sim/fixtures``, so an
+installed wheel serves the demo with no checkout (config.fixture_path looks there)."""
+
+from setuptools import find_packages, setup
+
+setup(
+    packages=[*find_packages(include=["vsee_sim", "vsee_sim.*"]), "vsee_sim.fixtures"],
+    package_dir={"vsee_sim.fixtures": "fixtures"},
+)
