@@ -2,9 +2,9 @@
 of the demo and minimal clinics) ships inside the package as ``vsee_sim/fixtures``, so an
 installed wheel serves the demo with no checkout (config.fixture_path looks there)."""
 
-from setuptools import find_packages, setup
+from setuptools import find_namespace_packages, setup
 
 setup(
-    packages=[*find_packages(include=["vsee_sim", "vsee_sim.*"]), "vsee_sim.fixtures"],
+    packages=[*find_namespace_packages(include=["vsee_sim", "vsee_sim.*"], exclude=["*.__pycache__"]), "vsee_sim.fixtures"],
     package_dir={"vsee_sim.fixtures": "fixtures"},
 )

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-REPO_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+PACKAGED_FIXTURES = Path(__file__).resolve().parent / "fixtures"   # in an installed wheel (setup.py)
+REPO_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"     # in a checkout (the source)
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -52,11 +53,16 @@ class Settings:
 
 
 def fixture_path(name: str) -> Path:
-    """A fixture by file path or by name (``demo`` -> fixtures/demo.json)."""
+    """A fixture by file path or by name (``demo`` -> fixtures/demo.json).
+
+    Names are looked up in ``VSEE_SIM_FIXTURES_DIR`` (if set), then among the fixtures the
+    package ships, then in the checkout's ``fixtures/``."""
     candidate = Path(name)
-    if candidate.suffix == ".json" and candidate.exists():
-        return candidate
-    dirs = [os.environ.get("VSEE_SIM_FIXTURES_DIR"), str(REPO_FIXTURES), "fixtures"]
+    if candidate.suffix == ".json":
+        if candidate.is_file():
+            return candidate
+        raise FileNotFoundError(f"No fixture file {name!r}.")
+    dirs = [os.environ.get("VSEE_SIM_FIXTURES_DIR"), str(PACKAGED_FIXTURES), str(REPO_FIXTURES)]
     for directory in filter(None, dirs):
         path = Path(directory) / f"{name}.json"
         if path.exists():
