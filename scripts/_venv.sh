@@ -7,9 +7,11 @@ if [ ! -x .venv/bin/python ]; then
 fi
 extra=${1:-}
 stamp=".venv/.installed${extra:+-$extra}"
-# Reinstall only when the project's dependencies changed.
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+# The versions we ship and test are pinned by the lock files (scripts/lock makes them from
+# pyproject.toml's ranges). Reinstall only when the project's dependencies changed.
+lock=requirements${extra:+-$extra}.lock
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ "$lock" -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extra:+[$extra]}"
+  .venv/bin/python -m pip install -q --disable-pip-version-check -c "$lock" -e ".${extra:+[$extra]}"
   touch "$stamp"
 fi
