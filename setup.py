@@ -5,6 +5,7 @@ installed wheel serves the demo with no checkout (config.fixture_path looks ther
 from setuptools import find_namespace_packages, setup
 
 setup(
-    packages=[*find_namespace_packages(include=["vsee_sim", "vsee_sim.*"], exclude=["*.__pycache__"]), "vsee_sim.fixtures"],
+    packages=[*find_namespace_packages(include=["vsee_sim", "vsee_sim.*"], exclude=["*.__pycache__"]),
+              "vsee_sim.fixtures"],
     package_dir={"vsee_sim.fixtures": "fixtures"},
 )

@@ -39,7 +39,7 @@ def vsee_error(resp, status: int) -> dict:
 
 # -- 404, 405 ---------------------------------------------------------------------------------------
 @pytest.mark.parametrize("path", ["/api_v3/nothing", "/api_v3/nothing.json", "/api_v3/users", "/api_v3/",
-                                  "/api_v3", "/vc/next/api_v3/nothing", "/nothing", "/", "/api_v3/users/sso/x",
+                                  "/api_v3", "/vc/next/api_v3/nothing", "/nothing", "/api_v3/users/sso/x",
                                   "/api_v3/accounts/a/b", "/ns/x/api_v3/nothing"])
 def test_unknown_route_is_vsee_404(client, path):
     resp = client.get(path)
