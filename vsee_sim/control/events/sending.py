@@ -131,9 +131,10 @@ class Dispatcher:
                 if lane.generation == seen:
                     lane.cond.wait(min(remaining, WAKE_EVERY))
 
-    def wait_settled(self, world: World, timeout: float) -> bool:
-        """Until nothing due is left unattempted (True), or ``timeout`` seconds (False)."""
-        return self.wait(world, lambda: settled(world), timeout)
+    def wait_settled(self, world: World, timeout: float, webhook_id: str | None = None) -> bool:
+        """Until nothing due is left unattempted (True), or ``timeout`` seconds (False);
+        with ``webhook_id``, of that webhook only."""
+        return self.wait(world, lambda: settled(world, webhook_id), timeout)
 
     def busy(self, world: World, delivery_id: str) -> bool:
         lane = self.lane(world)
@@ -238,20 +239,24 @@ def has_open(world: World) -> bool:
         return True
 
 
-def settled(world: World) -> bool:
-    """Nothing is being sent and no webhook's oldest open delivery is due (or mis-scheduled)."""
+def settled(world: World, webhook_id: str | None = None) -> bool:
+    """Nothing is being sent and no webhook's oldest open delivery is due (or mis-scheduled);
+    with ``webhook_id``, of that webhook only."""
     with world.lock:
         coll = world.sim.get(DELIVERIES)
         if not coll:
             return True
-        if coll.count("status", SENDING):
+        if webhook_id is None:
+            if coll.count("status", SENDING):
+                return False
+        elif any(d["webhook_id"] == webhook_id for d in coll.find("status", SENDING)):
             return False
         hooks = world.sim.get(WEBHOOKS)
         now = world.clock.ts()
         seen: set[str] = set()
         for delivery in coll.find("status", PENDING):
             hook_id = delivery["webhook_id"]
-            if hook_id in seen:
+            if hook_id in seen or (webhook_id is not None and hook_id != webhook_id):
                 continue
             seen.add(hook_id)
             if not hooks or hook_id not in hooks:

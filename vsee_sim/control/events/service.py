@@ -126,7 +126,8 @@ def deliveries(world: World, args: dict) -> list[dict]:
     """Newest first, filtered by webhook, event and status; ``limit`` of them.
 
     ``wait`` (0-60 s): first wait until nothing due is left unattempted (what a request
-    caused has been posted and its outcome logged), or the time is up.
+    caused has been posted and its outcome logged), or the time is up; with
+    ``webhook_id``, for that webhook's deliveries only.
     """
     status = args.get("status")
     if status and status not in STATUSES:
@@ -139,7 +140,7 @@ def deliveries(world: World, args: dict) -> list[dict]:
     if wait is not None:
         if not 0 <= wait <= MAX_WAIT:
             raise BadRequest.field("wait", f"seconds between 0 and {MAX_WAIT}.")
-        DISPATCHER.wait_settled(world, wait)
+        DISPATCHER.wait_settled(world, wait, args.get("webhook_id") or None)
     with world.lock:
         found = world.sim.get(DELIVERIES)
         if not found:

@@ -216,7 +216,8 @@ def save_snapshot(world: World, name: str, worlds: Worlds | None = None, namespa
             if after > namespace_bytes:
                 raise PayloadTooLarge(
                     f"Snapshot {name} ({_mib(size)}) would bring this namespace's snapshots to "
-                    f"{_mib(after)}, over its bound of {_mib(namespace_bytes)} (VSEE_SIM_SNAPSHOT_BYTES): delete one first.")
+                    f"{_mib(after)}, over its bound of {_mib(namespace_bytes)} (VSEE_SIM_SNAPSHOT_BYTES): "
+                    "delete one first.")
         if total_bytes is not None and worlds is not None:
             after = snapshot_bytes_total(worlds) - freed + size
             if after > total_bytes:
