@@ -78,3 +78,40 @@ def test_a_dead_vsee_url_is_one_clear_line_per_test(tmp_path):
     assert run.returncode == 1
     assert "cannot reach the simulator at http://127.0.0.1:1 (connection refused)" in run.stdout
     assert "Traceback" not in run.stdout and len(run.stdout.splitlines()) < 25, run.stdout
+
+
+def test_webhook_deliveries_are_waited_for_not_slept_for(vsee):
+    """Webhooks go out after the API call has answered; ``vsee.deliveries()`` waits for them."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    events = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            events.append(json.loads(self.rfile.read(int(self.headers["Content-Length"])))["event"])
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        vsee.webhook(f"http://127.0.0.1:{server.server_port}/hook", events=["visit.created"])
+        key = {"X-ApiKey": "vclinic_api_key", "X-AccountCode": "vclinic"}
+        sso = vsee.client.post("/api_v3/users/sso.json", headers=key,
+                               json={"type": 200, "code": "hook-1", "first_name": "Ann", "last_name": "Lee"})
+        token = {"X-ApiToken": sso.get_json()["data"]["token"]["token"]}
+        intake = vsee.client.post("/api_v3/intakes", headers=token, json={
+            "room_code": "ceproom1", "reason_for_visit": "Cough", "type": 1, "location": "CA"}).get_json()["data"]
+        walk_in = vsee.client.post("/api_v3/visits/add_walkin", headers=token,
+                                   json={"room_code": "ceproom1", "intake_id": intake["id"]})
+        assert walk_in.status_code == 200
+        [delivery] = vsee.deliveries()
+        assert (delivery["status"], delivery["last_status_code"], events) == ("delivered", 204, ["visit.created"])
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -22,7 +22,7 @@ from vsee_sim.core.http import (
     install_error_handlers,
 )
 from vsee_sim.core.persistence import DataFile
-from vsee_sim.core.store import Worlds, validate_fixture
+from vsee_sim.core.store import RECREATED_HEADER, Worlds, validate_fixture
 from vsee_sim.core.wire import _string_list_openapi
 
 VSEE_HEADERS = ["X-ApiToken", "X-ApiKey", "X-ApiSecret", "X-AccountCode", "X-Sim-Namespace",
@@ -46,12 +46,29 @@ def _cors_only_with_origin(app: SimFlask) -> None:
             hooks[i] = only_with_origin
 
 
+def _say_recreated(app: SimFlask) -> None:
+    """The first response from a namespace made again after its eviction says so (the
+    client's state there is gone): ``X-Sim-Namespace-Recreated: evicted``."""
+    from flask import g
+
+    @app.after_request
+    def say_recreated(response):
+        world = g.get("vsee_world")
+        if world is not None and world.recreated:
+            reason = world.take_recreated()
+            if reason:
+                response.headers[RECREATED_HEADER] = reason
+        return response
+
+
 @dataclass
 class SimState:
     settings: Settings
     worlds: Worlds
     datafile: DataFile | None = None
     ticker: object | None = None  # control.ticker.Ticker when the control plane runs one
+    journal: object | None = None  # control.traffic.journal.Journal: the journals' byte bounds
+    webhooks: object | None = None  # control.events.sending.Dispatcher: the webhook sender pool
 
 
 def create_app(config: dict | None = None) -> SimFlask:
@@ -101,9 +118,10 @@ def create_app(config: dict | None = None) -> SimFlask:
     from vsee_sim import docs_ui, portal
 
     portal.install(app)
+    _say_recreated(app)
     app.register_blueprint(docs_ui.bp)
     CORS(app, origins=settings.cors_origins, allow_headers=VSEE_HEADERS,
-         expose_headers=["Retry-After"], supports_credentials=True, max_age=600)
+         expose_headers=["Retry-After", RECREATED_HEADER], supports_credentials=True, max_age=600)
     _cors_only_with_origin(app)
     install_error_handlers(app)
     app.wsgi_app = BasePaths(app.wsgi_app)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+KIB, MIB = 1024, 1024 * 1024
 PACKAGED_FIXTURES = Path(__file__).resolve().parent / "fixtures"   # in an installed wheel (setup.py)
 REPO_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"     # in a checkout (the source)
 
@@ -28,6 +29,16 @@ class Settings:
     control: bool = True                   # /_sim on or off
     admin_token: str | None = None         # protects /_sim when set
     tick_interval: float = 1.0             # wall seconds between ticks (webhook retries, autopilot); 0: off
+    # Webhook sending: a pool of threads shared by every namespace, short timeouts per attempt.
+    webhook_senders: int = 8
+    webhook_connect_timeout: float = 2.0
+    webhook_read_timeout: float = 3.0
+    # Memory bounds in bytes (docs/sim/traffic.md, docs/sim/state.md).
+    journal_body_bytes: int = 64 * KIB            # a request or response body kept in the journal
+    journal_bytes: int = 4 * MIB                  # one namespace's journal
+    journal_total_bytes: int = 64 * MIB           # every namespace's journals together
+    snapshot_bytes: int = 32 * MIB                # one namespace's snapshots
+    snapshot_total_bytes: int = 128 * MIB         # every namespace's snapshots together
     cors_origins: list[str] = field(default_factory=lambda: [r"^https?://(localhost|127\.0\.0\.1)(:\d+)?$"])
 
     @classmethod
@@ -43,6 +54,10 @@ class Settings:
             admin_token=os.environ.get("VSEE_SIM_ADMIN_TOKEN") or None,
             tick_interval=float(os.environ.get("VSEE_SIM_TICK_INTERVAL", "1.0")),
         )
+        for name, kind in _TUNABLE:
+            value = os.environ.get("VSEE_SIM_" + name.upper())
+            if value:
+                setattr(s, name, kind(value))
         if os.environ.get("VSEE_SIM_CORS_ORIGINS"):
             s.cors_origins = [o.strip() for o in os.environ["VSEE_SIM_CORS_ORIGINS"].split(",") if o.strip()]
         for key, value in (overrides or {}).items():
@@ -50,6 +65,12 @@ class Settings:
             if hasattr(s, name) and value is not None:
                 setattr(s, name, value)
         return s
+
+
+# Settings read from VSEE_SIM_<NAME> as they are (the memory bounds and webhook sending).
+_TUNABLE = (("webhook_senders", int), ("webhook_connect_timeout", float), ("webhook_read_timeout", float),
+            ("journal_body_bytes", int), ("journal_bytes", int), ("journal_total_bytes", int),
+            ("snapshot_bytes", int), ("snapshot_total_bytes", int))
 
 
 def fixture_path(name: str) -> Path:

@@ -8,7 +8,9 @@ tests are isolated and may run in parallel (pytest-xdist) against one simulator.
 Fixtures:
 - ``vsee``: the in-process simulator for this test: ``vsee.client`` is a Flask test
   client bound to a fresh namespace; ``vsee.freeze()``, ``vsee.advance(s)``,
-  ``vsee.snapshot(name)``, ``vsee.restore(name)``, ``vsee.outbox()``... drive /_sim.
+  ``vsee.snapshot(name)``, ``vsee.restore(name)``, ``vsee.outbox()``... drive /_sim;
+  ``vsee.webhook(url)`` registers a receiver and ``vsee.deliveries()`` waits until what
+  is due has been posted (webhooks go out after the API call has answered).
 - ``vsee_live``: the same over HTTP: ``vsee_live.url`` is a base URL (``.../ns/<name>``)
   for any HTTP client; the API is at ``vsee_live.url + "/api_v3"``. The server is one
   per session, started on a free loopback port in a thread, or the one named by
@@ -94,6 +96,24 @@ class Sim:
     def outbox(self, **filters) -> list[dict]:
         query = urlencode(filters)
         return self.control("GET", "/outbox" + (f"?{query}" if query else ""))
+
+    # webhooks
+    def webhook(self, url: str, events=None, secret: str | None = None, account: str | None = None) -> dict:
+        """Register a receiver for this namespace's visit events (``POST /_sim/webhooks``)."""
+        body = {k: v for k, v in (("url", url), ("events", events), ("secret", secret), ("account", account))
+                if v is not None}
+        return self.control("POST", "/webhooks", body)
+
+    def deliveries(self, wait: float | None = 10, **filters) -> list[dict]:
+        """The delivery log, newest first, once every delivery that is due has been attempted.
+
+        Webhooks are posted by the simulator's sender pool after the API call that caused
+        them has answered: ``wait`` (seconds, at most 60; None not to wait) blocks until
+        each due delivery's attempt is logged, so a test asserts on what was sent with no
+        sleep. A receiver that answers late shows up as ``sending`` when the time is up.
+        """
+        query = urlencode({**({"wait": wait} if wait is not None else {}), **filters})
+        return self.control("GET", "/webhooks/deliveries" + (f"?{query}" if query else ""))
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ import io
 import pytest
 from clinic import PATIENT_201, auth, error, ok
 
-from vsee_sim.control.traffic import service
+from vsee_sim.control.traffic import rules, service
 
 T0 = 1_700_000_000
 MULTIPART = "multipart/form-data"
@@ -182,8 +182,8 @@ def test_responses_are_parsed_json_text_or_base64():
 
 
 def test_a_body_cut_inside_a_character_is_still_text():
-    body = ("\u00e9" * (40 * 1024)).encode()  # 2 bytes a character: the 64 KiB cut may split one
-    kept, cut = service.clip(body + b"!")
+    body = ("\u00e9" * (40 * 1024)).encode()  # 2 bytes a character: an odd cut splits one
+    kept, cut = rules.clip(body + b"!", 64 * 1024 - 1)
     view = service.entry_view(raw_entry(body=kept, body_truncated=cut))
     assert cut and view["body_encoding"] == "utf-8" and set(view["body"]) == {"\u00e9"}
 

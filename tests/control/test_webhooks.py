@@ -1,8 +1,9 @@
 """/_sim/webhooks: visit events posted to receivers on loopback, in order, retried on the namespace clock.
 
-The receiver is a real HTTP server on 127.0.0.1 in a thread. A delivery is sent before
-the API response that caused it returns (when the receiver answers), and a retry falls
-due on the namespace clock, so nothing here waits or sleeps.
+The receiver is a real HTTP server on 127.0.0.1 in a thread. A delivery is posted by the
+sender pool after the API response that caused it; a test knows it was sent by reading the
+delivery log with ``wait`` (it blocks until every delivery that is due has been attempted,
+woken by each attempt), and a retry falls due on the namespace clock, so nothing here sleeps.
 """
 
 from __future__ import annotations
@@ -77,7 +78,12 @@ def register(client, url, **body) -> dict:
 
 
 def deliveries(client, **query) -> list[dict]:
-    return ok(client.get("/_sim/webhooks/deliveries", query_string=query))
+    """The delivery log once everything due has been attempted (``wait``, bounded)."""
+    return ok(client.get("/_sim/webhooks/deliveries", query_string={"wait": 10, **query}))
+
+
+def settle(client) -> None:
+    deliveries(client)
 
 
 def walk_in(clinic) -> tuple[str, dict]:
@@ -98,9 +104,11 @@ def test_a_receiver_gets_every_visit_transition_of_a_walk_in_in_order(client, cl
     hook = register(client, receiver.url)
     assert (hook["events"], hook["account"], "secret" in hook) == (["*"], None, False)
     member_id, visit = walk_in(clinic)
-    assert receiver.events == ["visit.created"]  # sent before the API answered: no waiting
+    settle(client)  # posted after the API answered: the log says when
+    assert receiver.events == ["visit.created"]
     start(clinic, visit["id"])
     complete(clinic, visit["id"])
+    settle(client)
     assert receiver.events == ["visit.created", "visit.started", "visit.completed"]
     assert [p["body"]["data"]["id"] for p in receiver.posts] == [visit["id"]] * 3
     assert {p["body"]["data"]["member_id"] for p in receiver.posts} == {member_id}
@@ -130,8 +138,9 @@ def test_a_receiver_may_call_the_simulator_back_while_it_handles_a_delivery(app,
     receiver.on_post = start_it
     register(client, receiver.url)
     _, visit = walk_in(clinic)
+    settle(client)
     assert [a.status_code for a in answers] == [200]
-    # both were sent before the walk-in's response returned, the callback's after the first
+    # the callback's event was sent after the first
     assert receiver.events == ["visit.created", "visit.started"]
     assert {(d["status"], d["attempts"]) for d in deliveries(client)} == {("delivered", 1)}
     assert clinic.status(visit["id"]) == 25
@@ -164,6 +173,7 @@ def test_concurrent_requests_deliver_each_event_once_in_commit_order(app, ns, wo
     for thread in threads:
         thread.join()
     assert failures == []
+    settle(client)
     queued = world.sim["deliveries"].all()  # insertion (commit) order
     assert len(queued) == 16 and {d["status"] for d in queued} == {"delivered"}
     assert [p["headers"]["X-Sim-Delivery"] for p in receiver.posts] == [d["id"] for d in queued]
@@ -186,12 +196,14 @@ def test_a_failed_delivery_is_retried_when_the_clock_passes_its_backoff_and_late
     assert (attempt["at"], attempt["status_code"]) == (T0, 500) and attempt["duration_ms"] >= 0
     start(clinic, visit["id"])
     complete(clinic, visit["id"])
-    assert len(receiver.posts) == 1  # the later events queue behind the pending one
     assert [d["status"] for d in deliveries(client)] == ["pending", "pending", "pending"]
+    assert len(receiver.posts) == 1  # the later events queue behind the pending one
 
     ok(client.post("/_sim/clock/advance", json={"seconds": rules.backoff(1) - 1}))
+    settle(client)
     assert len(receiver.posts) == 1
     ok(client.post("/_sim/clock/advance", json={"seconds": 1}))
+    settle(client)
     assert receiver.events == ["visit.created", "visit.created", "visit.started", "visit.completed"]
     log = deliveries(client)
     assert [(d["event"], d["status"], d["attempts"]) for d in log] == [
@@ -233,8 +245,10 @@ def test_a_delivery_gives_up_after_max_attempts_and_the_next_one_goes(client, cl
     assert len(ok(client.get(f"/_sim/webhooks/deliveries/{failed['id']}"))["log"]) == rules.MAX_ATTEMPTS
     world.clock.advance(3600)
     control.tick(world)
+    settle(client)
     assert len(receiver.posts) == rules.MAX_ATTEMPTS  # failed for good
     start(clinic, visit["id"])  # no longer blocked by the failed one
+    settle(client)
     assert receiver.events[-1] == "visit.started"
     assert [d["status"] for d in deliveries(client, status="failed")] == ["failed"]
 
@@ -274,6 +288,7 @@ def test_a_webhook_with_a_secret_signs_the_exact_body(client, clinic, receiver):
     hook = register(client, receiver.url, secret="s3cret")
     assert hook["secret"] == "s3cret"
     walk_in(clinic)
+    settle(client)
     [post] = receiver.posts
     expected = "sha256=" + hmac.new(b"s3cret", post["raw"], hashlib.sha256).hexdigest()
     assert post["headers"]["X-Sim-Signature"] == expected
@@ -310,6 +325,7 @@ def test_a_webhook_gets_only_the_events_it_asked_for(client, clinic, receiver):
         _, visit = walk_in(clinic)
         start(clinic, visit["id"])
         complete(clinic, visit["id"])
+        settle(client)
         assert receiver.events == ["visit.completed"]
         assert other.events == ["visit.created", "visit.started", "visit.completed"]
     finally:
@@ -324,6 +340,7 @@ def test_an_account_filter_keeps_other_accounts_events_out(client, clinic, world
         hook = register(client, other.url, account="vclinic")
         assert hook["account"] == "vclinic"
         walk_in(clinic)
+        settle(client)
         assert receiver.posts == [] and other.events == ["visit.created"]
     finally:
         other.close()
@@ -336,13 +353,14 @@ def test_deleting_a_webhook_stops_its_deliveries(client, clinic, world, receiver
     assert ok(client.get(f"/_sim/webhooks/{hook['id']}")) == hook
     assert ok(client.get("/_sim/webhooks")) == [hook]
     _, visit = walk_in(clinic)
+    assert deliveries(client)[0]["status"] == "pending"  # tried once, failed, waiting 10 s
     assert ok(client.delete(f"/_sim/webhooks/{hook['id']}")) is True
     [delivery] = deliveries(client)
     assert (delivery["status"], delivery["last_error"]) == ("failed", "webhook deleted")
     world.clock.advance(3600)
     control.tick(world)
     start(clinic, visit["id"])
-    assert len(receiver.posts) == 1 and len(deliveries(client)) == 1
+    assert len(deliveries(client)) == 1 and len(receiver.posts) == 1
     error(client.post(f"/_sim/webhooks/deliveries/{delivery['id']}/retry"), 409)
     error(client.get(f"/_sim/webhooks/{hook['id']}"), 404)
     error(client.delete(f"/_sim/webhooks/{hook['id']}"), 404)
@@ -355,6 +373,7 @@ def test_reset_empties_webhooks_and_deliveries(client, clinic, receiver):
     ok(client.post("/_sim/reset", json={}))
     assert ok(client.get("/_sim/webhooks")) == [] and deliveries(client) == []
     walk_in(clinic)
+    settle(client)
     assert len(receiver.posts) == 1
 
 
@@ -384,3 +403,6 @@ def test_the_delivery_log_filters_and_bounds(client, clinic, receiver):
     error(client.get("/_sim/webhooks/deliveries?status=lost"), 400, "status")
     error(client.get("/_sim/webhooks/deliveries?limit=0"), 400, "limit")
     error(client.get("/_sim/webhooks/deliveries?limit=many"), 400, "limit")
+    error(client.get("/_sim/webhooks/deliveries?wait=61"), 400, "wait")
+    error(client.get("/_sim/webhooks/deliveries?wait=-1"), 400, "wait")
+    error(client.get("/_sim/webhooks/deliveries?wait=nan"), 400, "wait")

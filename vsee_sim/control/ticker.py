@@ -4,9 +4,10 @@ A namespace whose clock runs (real or offset mode) has work falling due without 
 request: a webhook retry, the autopilot's next patient, a walk-in's max wait. A frozen
 clock has nothing due until it is moved, and moving it ticks at once.
 
-Ticks run on a small pool, one at a time per namespace: a namespace whose webhook
-receiver never answers (3 s per attempt) holds one worker, not every other namespace's
-clock.
+Ticks run on a small pool, one at a time per namespace, so a slow tick of one namespace
+(a large autopilot round) holds one worker, not every other namespace's clock. A tick
+never posts a webhook: it hands due deliveries to the sender pool
+(``control.events.sending``), so a receiver that never answers holds no tick.
 """
 
 from __future__ import annotations

@@ -22,6 +22,8 @@ from vsee_sim.core.ids import Ids, namespace_seed
 # Kinds whose fixture lists are account data rather than collections.
 ACCOUNT_META_LISTS = ("api_keys", "eligibility")
 JOURNAL_SIZE = 500  # requests kept per namespace by the journal (GET /_sim/journal)
+EVICTED_REMEMBERED = 100_000  # names of evicted namespaces kept, to say so when one comes back
+RECREATED_HEADER = "X-Sim-Namespace-Recreated"
 
 
 class AccountDB:
@@ -68,7 +70,16 @@ class World:
         self.snapshots: dict[str, dict] = {}
         self.seeded_fixture: str | None = None  # the JSON of POST /_sim/seed, for resets
         self.default_account = ""
+        # Why this namespace was made again ("evicted"), until a response has said so (once).
+        self.recreated: list[str] = []
         self.load_fixture(fixture)
+
+    def take_recreated(self) -> str | None:
+        """The reason this namespace was made again, to the first caller only (list.pop is atomic)."""
+        try:
+            return self.recreated.pop()
+        except IndexError:
+            return None
 
     def sim_collection(self, kind: str) -> Collection:
         """A control-plane collection of this namespace (``webhooks``, ``faults``...)."""
@@ -235,6 +246,12 @@ class Worlds:
     each for the demo clinic), so beyond ``max_namespaces`` the least recently used
     one is forgotten (never ``default``). ``max_namespaces=0`` keeps them all; it is
     what ``--data`` uses, since a persisted namespace must not vanish.
+
+    An evicted namespace used again is made afresh from the fixture; a client that was
+    using it must learn that its state is gone: the world is marked (``recreated``), the
+    first response from it carries ``X-Sim-Namespace-Recreated: evicted``, and
+    ``recreated`` counts them. The last ``EVICTED_REMEMBERED`` evicted names are kept
+    for this (a name is about 100 bytes).
     """
 
     def __init__(self, fixture_loader: Callable[[str], dict], fixture_name: str, seed: int,
@@ -249,6 +266,8 @@ class Worlds:
         self._lock = threading.Lock()
         self.versions = Versions()
         self.evicted = 0
+        self.recreated = 0
+        self._evicted_names: OrderedDict[str, None] = OrderedDict()
         self._last: str | None = None  # the most recently used namespace
         # Called with a world just made or reset from a fixture: the control plane settles
         # what is already due there (the demo's 2016 walk-ins are past the max wait), so it
@@ -263,6 +282,10 @@ class Worlds:
                 if world is None:
                     world = World(name, self._load(self.fixture_name), self.seed, self.fixture_name,
                                   self.versions)
+                    if name in self._evicted_names:
+                        del self._evicted_names[name]
+                        world.recreated.append("evicted")
+                        self.recreated += 1
                     self.loaded(world)
                     self._worlds[name] = world
                     self._last = name
@@ -283,6 +306,9 @@ class Worlds:
                 return
             del self._worlds[oldest]
             self.evicted += 1
+            self._evicted_names[oldest] = None
+            while len(self._evicted_names) > EVICTED_REMEMBERED:
+                self._evicted_names.popitem(last=False)
 
     def names(self) -> list[str]:
         with self._lock:
@@ -295,6 +321,7 @@ class Worlds:
     def drop(self, name: str) -> bool:
         with self._lock:
             dropped = self._worlds.pop(name, None) is not None
+            self._evicted_names.pop(name, None)  # dropped on purpose: its return is no surprise
             if dropped:
                 self.versions.bump()
             return dropped

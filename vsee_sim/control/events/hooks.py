@@ -1,31 +1,35 @@
-"""When webhook deliveries are sent: after each request's transaction commits, and on a tick.
+"""When webhook deliveries are sent: never here. A request whose transaction queued one,
+a tick and a clock move only kick the sender pool (``sending.DISPATCHER``), which posts
+after the response has gone, in its own threads.
 
-A delivery queued by a request is sent before that request's response goes out (when
-its receiver answers), so a test needs no waiting. A retry falls due on the namespace
-clock: ``tick`` runs when ``/_sim/clock`` moves it and when the ticker wakes.
+A retry falls due on the namespace clock: ``tick`` runs when ``/_sim/clock`` moves it, when
+the ticker wakes, and when a namespace is made or reset.
 """
 
 from __future__ import annotations
 
 import logging
 
-from vsee_sim.control.events import service
+from vsee_sim.control.events.sending import DISPATCHER
 from vsee_sim.core.store import World
 
 log = logging.getLogger("vsee_sim.control")
 
 
 def install(app, state) -> None:
-    def deliver_webhooks(world: World) -> None:
-        if not service.has_open(world):  # the common case: nothing queued
-            return
-        try:
-            service.deliver_due(world)
-        except Exception:  # the request has committed: its response must still go out
-            log.exception("webhook delivery failed on namespace %s", world.name)
+    settings = state.settings
+    state.webhooks = DISPATCHER
+    DISPATCHER.configure(settings.webhook_senders, settings.webhook_connect_timeout,
+                         settings.webhook_read_timeout)
 
-    app.after_commit.append(deliver_webhooks)
+    def kick_webhooks(world: World) -> None:
+        try:
+            DISPATCHER.kick(world)
+        except Exception:  # the request has committed: its response must still go out
+            log.exception("webhook kick failed on namespace %s", world.name)
+
+    app.after_commit.append(kick_webhooks)
 
 
 def tick(world: World) -> None:
-    service.deliver_due(world)
+    DISPATCHER.kick(world)

@@ -43,10 +43,14 @@ def webhooks():
 
 
 @blp.route("/webhooks/deliveries", methods=["GET"])
+@outside_transaction
 @blp.arguments(schemas.DeliveryQuery, location="query")
 @blp.response(200, envelope(schemas.DeliveryOut, many=True))
 def deliveries(args):
-    """The delivery log, newest first (``GET /_sim/webhooks/deliveries/<id>`` has the attempts)."""
+    """The delivery log, newest first (``GET /_sim/webhooks/deliveries/<id>`` has the attempts).
+
+    Webhooks are posted after the API response, by a pool of sender threads: ``?wait=5``
+    first waits (at most 5 s) until everything due has been attempted and logged."""
     return service.deliveries(world(), args)
 
 
@@ -61,7 +65,8 @@ def delivery(delivery_id):
 @outside_transaction
 @blp.response(200, envelope(schemas.DeliveryDetailOut))
 def retry(delivery_id):
-    """Send a delivery again now (older ones of its webhook first); answers it after the attempt."""
+    """Send a delivery again now (older ones of its webhook first); answers it once the attempt
+    is logged (at most 15 s, else as it stands)."""
     return service.retry(world(), delivery_id)
 
 

@@ -62,6 +62,9 @@ class DeliveryQuery(WireSchema):
     event = Text()
     status = Text(metadata={"description": "pending | sending | delivered | failed"})
     limit = fields.Integer(metadata={"description": "at most this many, newest first (1-1000, default 100)"})
+    wait = fields.Float(metadata={
+        "description": "seconds (0-60): first wait until every delivery that is due has been attempted "
+                       "and its outcome logged"})
 
 
 class AttemptOut(OutSchema):

@@ -28,7 +28,9 @@ def health(args):
     ``?wait_persisted=V`` waits (at most 10 s) until version V is on disk: a client can
     know a write is durable without polling.
     """
-    return service.health(_state().worlds, g.vsee_world, _state().datafile, args.get("wait_persisted"))
+    state = _state()
+    return service.health(state.worlds, g.vsee_world, state.datafile, args.get("wait_persisted"),
+                          state.settings, state.journal, state.webhooks)
 
 
 @blp.route("/reset", methods=["POST"])
@@ -126,8 +128,12 @@ def snapshots():
 @blp.arguments(schemas.SnapshotIn, location="body")
 @blp.response(200, envelope(schemas.SnapshotOut))
 def save_snapshot(args):
-    """Save the namespace's whole state under a name (the same name replaces it)."""
-    return service.save_snapshot(world(), args["name"])
+    """Save the namespace's whole state under a name (the same name replaces it).
+
+    413 when it would pass a byte bound (``snapshots`` in ``GET /_sim/health``): nothing is dropped."""
+    settings = _state().settings
+    return service.save_snapshot(world(), args["name"], _state().worlds, settings.snapshot_bytes,
+                                 settings.snapshot_total_bytes)
 
 
 @blp.route("/snapshots/<name>/restore", methods=["POST"])

@@ -12,12 +12,24 @@ class HealthOut(OutSchema):
     version = fields.String()
     namespace = fields.String()
     namespaces = fields.Integer()
-    namespaces_evicted = fields.Integer()
+    namespaces_evicted = fields.Integer(metadata={
+        "description": "forgotten as least recently used, since start"})
+    namespaces_recreated = fields.Integer(metadata={
+        "description": "evicted namespaces made again from the fixture when used again, since start (that "
+                       "request's response carries X-Sim-Namespace-Recreated: evicted)"})
+    max_namespaces = fields.Integer(metadata={"description": "VSEE_SIM_MAX_NAMESPACES (0: no bound)"})
     fixture = fields.String()
     seed = fields.Integer()
     write_version = fields.Integer()
     persisted_version = fields.Integer()
     clock = fields.Dict()
+    journal = fields.Dict(metadata={
+        "description": "the request journal's bounds and use: body_bytes, namespace_bytes, total_bytes, "
+                       "entries_per_namespace; bytes, entries, dropped_for_bytes"})
+    snapshots = fields.Dict(metadata={"description": "snapshot bounds and use: bytes (every namespace), "
+                                                     "namespace_bytes, total_bytes, per_namespace"})
+    webhooks = fields.Dict(metadata={"description": "the sender pool: senders, connect_timeout, read_timeout "
+                                                    "(s), queued, in_flight, attempts"})
 
 
 class HealthQuery(WireSchema):
@@ -70,3 +82,6 @@ class SnapshotOut(OutSchema):
     name = fields.String()
     created = fields.Integer(metadata={"description": "namespace clock, unix seconds"})
     records = fields.Integer()
+    bytes = fields.Integer(metadata={
+        "description": "what it takes in memory (compact JSON), counted against VSEE_SIM_SNAPSHOT_BYTES "
+                       "and VSEE_SIM_SNAPSHOT_TOTAL_BYTES"})

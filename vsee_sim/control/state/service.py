@@ -7,20 +7,25 @@ Choices (docs/sim/state.md has the user's view):
 - Export/import speak the ``--data`` file's format (a TinyDB JSON document), so a
   snapshot, an export and a data file are interchangeable. An import is checked on a
   scratch namespace first: a bad document changes nothing.
-- Snapshots live in memory with their namespace (at most ``MAX_SNAPSHOTS``); a restore
-  puts back the clock setting and the id generator too, so what follows a restore
-  is the same as what followed the save.
+- Snapshots live in memory with their namespace, as compact JSON bytes (what a snapshot
+  costs is its size, counted exactly): at most ``MAX_SNAPSHOTS`` per namespace, and
+  bounded in bytes per namespace (``VSEE_SIM_SNAPSHOT_BYTES``) and over every namespace
+  (``VSEE_SIM_SNAPSHOT_TOTAL_BYTES``). A save that would pass a bound is refused with a
+  413 naming it, and nothing is dropped: a test that restores a snapshot later must not
+  find it silently gone. A restore puts back the clock setting and the id generator
+  too, so what follows a restore is the same as what followed the save.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import threading
 from datetime import UTC, datetime
 
 from vsee_sim import __version__
 from vsee_sim.control.state import checks
-from vsee_sim.core.errors import BadRequest, NotFound
+from vsee_sim.core.errors import BadRequest, NotFound, PayloadTooLarge
 from vsee_sim.core.ids import Ids, namespace_seed
 from vsee_sim.core.persistence import DataFile, export_world, import_world
 from vsee_sim.core.store import World, Worlds, validate_fixture
@@ -31,19 +36,31 @@ SNAPSHOT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MAX_SNAPSHOTS = 100
 MAX_SHIFT = 100 * 366 * 86400  # a clock move beyond a century is a typo
 MAX_TIME = 253402300799         # 9999-12-31: beyond, dates no longer format
+MIB = 1024 * 1024
+_snapshot_guard = threading.Lock()  # a save's check and insert, against saves in other namespaces
 
 
-def health(worlds: Worlds, world: World, datafile: DataFile | None, wait_persisted: int | None) -> dict:
+def health(worlds: Worlds, world: World, datafile: DataFile | None, wait_persisted: int | None,
+           settings=None, journal=None, webhooks=None) -> dict:
     if datafile is not None and wait_persisted is not None:
         datafile.wait_persisted(wait_persisted, timeout=10)
     persisted_version = datafile.persisted_version if datafile else None
-    return {
+    out = {
         "status": "ok", "version": __version__, "namespace": world.name,
         "namespaces": len(worlds.names()), "namespaces_evicted": worlds.evicted,
+        "namespaces_recreated": worlds.recreated, "max_namespaces": worlds.max_namespaces,
         "fixture": world.fixture_name, "seed": world.seed,
         "write_version": worlds.version, "persisted_version": persisted_version,
         "clock": world.clock.to_dict(),
     }
+    if settings is not None:
+        out["snapshots"] = {"bytes": snapshot_bytes_total(worlds), "namespace_bytes": settings.snapshot_bytes,
+                            "total_bytes": settings.snapshot_total_bytes, "per_namespace": MAX_SNAPSHOTS}
+    if journal is not None:
+        out["journal"] = {**journal.limits(), **journal.usage()}
+    if webhooks is not None:
+        out["webhooks"] = webhooks.usage()
+    return out
 
 
 def reset(worlds: Worlds, world: World, fixture: str | None, seed: int | None = None) -> dict:
@@ -179,15 +196,50 @@ def import_document(world: World, document) -> dict:
     return _summary(world)
 
 
-def save_snapshot(world: World, name: str) -> dict:
+def save_snapshot(world: World, name: str, worlds: Worlds | None = None, namespace_bytes: int | None = None,
+                  total_bytes: int | None = None) -> dict:
     if not SNAPSHOT_NAME.match(name or ""):
         raise BadRequest.field("name", "use 1-64 letters, digits, '.', '_' or '-'.")
     if name not in world.snapshots and len(world.snapshots) >= MAX_SNAPSHOTS:
         raise BadRequest.field("name", f"a namespace keeps at most {MAX_SNAPSHOTS} snapshots: delete one.")
     with world.lock:
-        state = json.loads(json.dumps(world.to_dict()))  # a copy no later write can reach
-    world.snapshots[name] = {"name": name, "created": world.clock.ts(), "state": state}
+        state = world.to_dict()
+        records = _records(state)
+        raw = json.dumps(state, separators=(",", ":")).encode()  # a copy no later write can reach
+    del state
+    size = len(raw)
+    with _snapshot_guard:
+        replaced = world.snapshots.get(name)
+        freed = replaced["bytes"] if replaced else 0
+        if namespace_bytes is not None:
+            after = snapshot_bytes(world) - freed + size
+            if after > namespace_bytes:
+                raise PayloadTooLarge(
+                    f"Snapshot {name} ({_mib(size)}) would bring this namespace's snapshots to "
+                    f"{_mib(after)}, over its bound of {_mib(namespace_bytes)} (VSEE_SIM_SNAPSHOT_BYTES): "
+                    "delete one first.")
+        if total_bytes is not None and worlds is not None:
+            after = snapshot_bytes_total(worlds) - freed + size
+            if after > total_bytes:
+                raise PayloadTooLarge(
+                    f"Snapshot {name} ({_mib(size)}) would bring the snapshots of every namespace to "
+                    f"{_mib(after)}, over the server's bound of {_mib(total_bytes)} "
+                    f"(VSEE_SIM_SNAPSHOT_TOTAL_BYTES): delete some first.")
+        world.snapshots[name] = {"name": name, "created": world.clock.ts(), "records": records,
+                                 "bytes": size, "state": raw}
     return _snapshot_view(world.snapshots[name])
+
+
+def snapshot_bytes(world: World) -> int:
+    return sum(s["bytes"] for s in list(world.snapshots.values()))
+
+
+def snapshot_bytes_total(worlds: Worlds) -> int:
+    return sum(snapshot_bytes(w) for _, w in worlds.items())
+
+
+def _mib(size: int) -> str:
+    return f"{size / MIB:.1f} MiB"
 
 
 def snapshots(world: World) -> list[dict]:
@@ -197,13 +249,14 @@ def snapshots(world: World) -> list[dict]:
 def restore_snapshot(world: World, name: str) -> dict:
     snapshot = _snapshot(world, name)
     with world.lock:
-        world.load_dict(json.loads(json.dumps(snapshot["state"])))
+        world.load_dict(json.loads(snapshot["state"]))
     return _snapshot_view(snapshot)
 
 
 def delete_snapshot(world: World, name: str) -> bool:
     _snapshot(world, name)
-    del world.snapshots[name]
+    with _snapshot_guard:
+        world.snapshots.pop(name, None)
     return True
 
 
@@ -214,7 +267,10 @@ def _snapshot(world: World, name: str) -> dict:
     return found
 
 
+def _records(state: dict) -> int:
+    return sum(len(v) for a in state.get("accounts", []) for v in a.values() if isinstance(v, list))
+
+
 def _snapshot_view(snapshot: dict) -> dict:
-    state = snapshot["state"]
-    records = sum(len(v) for a in state.get("accounts", []) for v in a.values() if isinstance(v, list))
-    return {"name": snapshot["name"], "created": snapshot["created"], "records": records}
+    return {"name": snapshot["name"], "created": snapshot["created"], "records": snapshot["records"],
+            "bytes": snapshot["bytes"]}

@@ -9,7 +9,8 @@ Cost (GET /me is the benchmark): the before hook finds the request's namespace (
 view reuses it, ``g.vsee_world``) and, with no fault rules there, does nothing more; the
 after hook copies references to bytes already in memory (the request body, read before
 the view when under 1 MiB so a form parser cannot consume it unrecorded, and the response
-body) into the bounded journal. Decoding and JSON parsing wait until the journal is read.
+body), cut to the journal's body bound, into the journal (``journal.Journal``: bounded in
+entries and in bytes). Decoding and JSON parsing wait until the journal is read.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from time import perf_counter
 from flask import g, request
 
 from vsee_sim.control.traffic import service
+from vsee_sim.control.traffic.journal import Journal
 from vsee_sim.core.errors import ApiError
 from vsee_sim.core.tenancy import namespace_name
 
@@ -43,6 +45,10 @@ def _watched(environ: dict) -> bool:
 
 
 def install(app, state) -> None:
+    settings = state.settings
+    budget = state.journal = Journal(settings.journal_body_bytes, settings.journal_bytes,
+                                     settings.journal_total_bytes)
+
     # Each hook binds the request and g once: every access through Flask's proxies costs.
     def namespace_world(environ: dict, ctx_g):
         world = ctx_g.get("vsee_world")
@@ -82,7 +88,7 @@ def install(app, state) -> None:
             return response
         req = request._get_current_object()
         try:
-            _record(req, namespace_world(req.environ, ctx_g), response, t0, ctx_g.get("vsee_fault"))
+            _record(budget, req, namespace_world(req.environ, ctx_g), response, t0, ctx_g.get("vsee_fault"))
         except ApiError:
             pass
         except Exception:  # the journal must never break a request
@@ -124,13 +130,13 @@ def _request_body(req, environ: dict) -> bytes | None:
         return None
 
 
-def _record(req, world, response, t0: float, fault: str | None) -> None:
+def _record(budget: Journal, req, world, response, t0: float, fault: str | None) -> None:
     environ = req.environ
     body = _request_body(req, environ)
-    kept_body, body_cut = service.clip(body)
+    kept_body, body_cut = budget.clip(body)
     raw = None if response.is_streamed or response.direct_passthrough else response.get_data()
-    kept_response, response_cut = service.clip(raw)
-    service.record(world, {
+    kept_response, response_cut = budget.clip(raw)
+    budget.record(world, {
         "at": world.clock.ts(),
         "method": environ.get("REQUEST_METHOD", ""),
         "path": environ.get("SCRIPT_NAME", "") + environ.get("vsee_sim.original_path", req.path),

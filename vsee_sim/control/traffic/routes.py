@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vsee_sim.control.common import world
+from vsee_sim.control.common import sim_state, world
 from vsee_sim.control.traffic import schemas, service
 from vsee_sim.core.http import SimBlueprint
 from vsee_sim.core.wire import TRUE_ENVELOPE, envelope
@@ -15,15 +15,17 @@ blp = SimBlueprint("sim-traffic", __name__, url_prefix="/_sim",
 @blp.arguments(schemas.JournalQuery, location="query")
 @blp.response(200, envelope(schemas.JournalEntryOut, many=True))
 def journal(args):
-    """Recent requests of this namespace (at most 500 kept), newest first."""
-    return service.journal(world(), args["limit"], args.get("method"), args.get("path"), args.get("status"))
+    """Recent requests of this namespace, newest first (at most 500 kept, bounded in bytes too:
+    ``journal`` in ``GET /_sim/health``)."""
+    return service.journal(sim_state().journal, world(), args["limit"], args.get("method"), args.get("path"),
+                           args.get("status"))
 
 
 @blp.route("/journal", methods=["DELETE"])
 @blp.response(200, TRUE_ENVELOPE)
 def clear_journal():
     """Forget the recorded requests (ids keep increasing)."""
-    return service.clear_journal(world())
+    return service.clear_journal(sim_state().journal, world())
 
 
 @blp.route("/faults", methods=["GET"])

@@ -1,11 +1,12 @@
 """Journal and fault rules of a namespace: the use cases behind /_sim/journal and /_sim/faults.
 
-Journal: every request but /_sim, /docs and CORS preflights, newest 500 per namespace
-(``World.journal``, a bounded deque: not clinic state, so not exported, snapshotted or
-reset). The request hook stores raw bytes; decoding and JSON parsing happen here, when
-the journal is read, so recording costs a request almost nothing. Limits: bodies and
-responses are kept up to 64 KiB (flagged ``*_truncated``); a request body over 1 MiB,
-or a chunked multipart one, is not kept at all (``body`` null).
+Journal: every request but /_sim, /docs and CORS preflights, newest first per namespace
+(``World.journal``: not clinic state, so not exported, snapshotted or reset). The request
+hook stores raw bytes through ``journal.Journal``, which bounds it in entries (500) and
+in bytes, per namespace and in total; decoding and JSON parsing happen here, when the
+journal is read, so recording costs a request almost nothing. Bodies and responses are
+kept up to ``VSEE_SIM_JOURNAL_BODY_BYTES`` (64 KiB, flagged ``*_truncated``); a request
+body over 1 MiB, or a chunked multipart one, is not kept at all (``body`` null).
 
 Faults: rules in ``world.sim_collection("faults")``, so exported, snapshotted and emptied
 by a reset with the namespace. Counters change under the world lock; whether a matched
@@ -15,46 +16,28 @@ rule fires is ``rules.fires`` (seeded, deterministic).
 from __future__ import annotations
 
 import base64
-import itertools
 import json
-import threading
-import weakref
 
 from vsee_sim.control.traffic import rules
+from vsee_sim.control.traffic.journal import Journal
 from vsee_sim.core.errors import ApiError, BadRequest, NotFound, TooManyRequests
 from vsee_sim.core.store import World
 
 FAULTS = "faults"
-BODY_LIMIT = 64 * 1024        # bytes of a request body or response kept in the journal
 PRECACHE_LIMIT = 1024 * 1024  # request bodies up to this are read before the view (see hooks)
 REPLAY_HEADERS = ("X-ApiToken", "X-ApiKey", "X-ApiSecret", "X-AccountCode", "Content-Type")
 
-_journal_lock = threading.Lock()
-_journal_ids: weakref.WeakKeyDictionary[World, itertools.count] = weakref.WeakKeyDictionary()
-
 
 # -- journal -----------------------------------------------------------------------------------
-def record(world: World, entry: dict) -> dict:
-    """Append a raw entry (see ``hooks``) with the namespace's next journal id."""
-    with _journal_lock:
-        counter = _journal_ids.get(world)
-        if counter is None:
-            counter = _journal_ids[world] = itertools.count(1)
-        entry["id"] = next(counter)
-        world.journal.append(entry)
-    return entry
-
-
-def journal(world: World, limit: int = 100, method: str | None = None, path: str | None = None,
-            status: str | None = None) -> list[dict]:
+def journal(budget: Journal, world: World, limit: int = 100, method: str | None = None,
+            path: str | None = None, status: str | None = None) -> list[dict]:
     """Entries newest first, filtered; each decoded for the wire (``entry_view``)."""
     if status:
         try:
             status = rules.check_status_filter(status)
         except ValueError as exc:
             raise BadRequest.field("status", str(exc)) from None
-    with _journal_lock:
-        entries = list(world.journal)
+    entries = budget.entries_of(world)
     wanted_method = method.strip().upper() if method else None
     out = []
     for entry in sorted(entries, key=lambda e: e["id"], reverse=True):
@@ -70,14 +53,13 @@ def journal(world: World, limit: int = 100, method: str | None = None, path: str
     return out
 
 
-def clear_journal(world: World) -> bool:
-    with _journal_lock:
-        world.journal.clear()
+def clear_journal(budget: Journal, world: World) -> bool:
+    budget.clear(world)
     return True
 
 
 def entry_view(entry: dict) -> dict:
-    body, body_encoding = _text(entry["body"])
+    body, body_encoding = _text(entry["body"], entry["body_truncated"])
     view = {
         "id": entry["id"], "at": entry["at"], "method": entry["method"], "path": _text_path(entry["path"]),
         "query": entry["query"], "headers": dict(entry["headers"]),
@@ -93,19 +75,13 @@ def entry_view(entry: dict) -> dict:
                 return view
             except ValueError:
                 pass
-        view["response"], encoding = _text(raw)
+        view["response"], encoding = _text(raw, entry["response_truncated"])
         if encoding == "base64":
             view["response_encoding"] = encoding
     return view
 
 
-def clip(raw: bytes | None) -> tuple[bytes | None, bool]:
-    if raw is None or len(raw) <= BODY_LIMIT:
-        return raw, False
-    return raw[:BODY_LIMIT], True
-
-
-def _text(raw: bytes | None) -> tuple[str | None, str]:
+def _text(raw: bytes | None, cut_off: bool = False) -> tuple[str | None, str]:
     """UTF-8 text, or base64 when it is not (a cut in a character is forgiven)."""
     if raw is None:
         return None, "utf-8"
@@ -113,7 +89,7 @@ def _text(raw: bytes | None) -> tuple[str | None, str]:
         try:
             return (raw[: len(raw) - cut] if cut else raw).decode("utf-8"), "utf-8"
         except UnicodeDecodeError:
-            if len(raw) < BODY_LIMIT:
+            if not cut_off:
                 break
     return base64.b64encode(raw).decode("ascii"), "base64"
 
