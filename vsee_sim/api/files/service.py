@@ -1,8 +1,14 @@
 """Files: upload, rename, delete, list, download, and the signed URLs other areas hand out.
 
 A file URL carries ``auth_code`` and ``time``: an HMAC-SHA1 over the file id and the
-time, keyed by a per-namespace secret, so a URL the simulator issued can be checked
-later without storing it (VSee's URLs carry the same two parameters).
+time, keyed by the server's signing secret (``World.secret``: random per process unless
+the operator sets ``VSEE_SIM_SIGNING_SECRET``; never exported, persisted or shown) mixed
+with the namespace and account, so a URL the simulator issued can be checked later
+without storing it, and no client can make one (VSee's URLs carry the same two parameters).
+
+A download reads the file's bytes under the namespace lock (``download``); resizing them
+(``render``) happens after the transaction, outside the lock, at most ``RESIZE_SLOTS`` at
+a time, with the results kept in a cache bounded in bytes.
 
 Deviations from VSee, and choices where the documentation is silent
 (each with its reason in docs/fidelity.md, "Files"):
@@ -10,6 +16,8 @@ Deviations from VSee, and choices where the documentation is silent
   portal's ``/files/view/:id`` the doc's examples show; it is good for 24 h either side
   of its ``time`` on the namespace clock. The doc's own signed URLs of demo files are
   accepted as written, without expiry, like the documented tokens.
+- ``size=WxH`` of an image over ``rules.MAX_SOURCE_PIXELS`` (decoded), or that Pillow
+  cannot resize, is served as it is, with ``X-Sim-Not-Resized`` saying why.
 - Bytes are kept base64 in the record (``content_b64``); a file is at most
   ``MAX_FILE_BYTES`` (10 MiB by default), checked here under the 16 MiB body limit.
 - Without a target the caller is the target. A user target must be the caller (staff:
@@ -25,6 +33,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, replace
 
 from vsee_sim.api.files import rules
 from vsee_sim.api.notifications import service as notifications
@@ -43,12 +54,15 @@ DOCUMENTED_URLS = {
 
 
 # -- signed URLs ------------------------------------------------------------------------
-def _secret(ctx: Ctx) -> bytes:
-    return f"vsee-sim:{ctx.world.name}:{ctx.world.seed}:{ctx.db.code}".encode()
+def _key(ctx: Ctx) -> bytes:
+    """This namespace's and account's signing key: a URL opens nothing elsewhere. Derived from
+    the server's secret, which no endpoint shows (the seed, namespace and account are public)."""
+    scope = f"files\0{ctx.world.name}\0{ctx.db.code}".encode()
+    return hmac.new(ctx.world.secret, scope, hashlib.sha256).digest()
 
 
 def auth_code(ctx: Ctx, file_id: str, time: int) -> str:
-    return hmac.new(_secret(ctx), f"{file_id}:{time}".encode(), hashlib.sha1).hexdigest()
+    return hmac.new(_key(ctx), f"{file_id}:{time}".encode(), hashlib.sha1).hexdigest()
 
 
 def signed_url(ctx: Ctx, file_id: str, size: str | None = None) -> str:
@@ -227,10 +241,23 @@ def list_files(ctx: Ctx, args: dict) -> list[dict]:
             and may_see(ctx, user, r)]
 
 
-def download(ctx: Ctx, file_id: str, args: dict) -> tuple[bytes, str, str]:
-    """``GET /files/:id``: (bytes, content type, name), with a signed URL or a token that may see it.
+@dataclass(frozen=True)
+class Download:
+    """What ``GET /files/:id`` serves: bytes, content type, name; ``size`` still to apply;
+    ``note`` why a size asked for was not applied."""
 
-    ``size=WxH`` resizes an image to a PNG of exactly that size; other files ignore it.
+    data: bytes
+    content_type: str
+    name: str
+    size: tuple[int, int] | None = None
+    note: str | None = None
+
+
+def download(ctx: Ctx, file_id: str, args: dict) -> Download:
+    """``GET /files/:id``: the file, with a signed URL or a token that may see it.
+
+    Runs under the namespace lock, so it only checks and reads the bytes: ``size=WxH``
+    is applied by ``render``, after the transaction.
     """
     size = rules.parse_size(args.get("size"))
     signed = signature_valid(ctx, file_id, args.get("auth_code"), args.get("time"))
@@ -248,9 +275,75 @@ def download(ctx: Ctx, file_id: str, args: dict) -> tuple[bytes, str, str]:
         data = base64.b64decode(record.get("content_b64") or "", validate=False)
     except ValueError:
         data = b""
-    if size is not None:
-        png = rules.resize_png(data, *size)
-        if png is not None:
-            stem = (record.get("name") or "file").rsplit(".", 1)[0]
-            return png, "image/png", f"{stem}.png"
-    return data, rules.content_type(record.get("ext")), record.get("name") or "file"
+    return Download(data, rules.content_type(record.get("ext")), record.get("name") or "file", size)
+
+
+# -- resizing, outside the namespace lock ------------------------------------------------------
+RESIZE_SLOTS = 2                      # resizes at once, in the whole process
+RESIZE_CACHE_BYTES = 32 * 1024 * 1024
+
+
+class ResizeCache:
+    """Resized images by (SHA-256 of the source, W, H): least recently used out first, at most
+    ``capacity`` bytes in all; an image over a quarter of it is not kept. A reason an image
+    was not resized (a short string) is kept too, so a failing decode is not repeated.
+
+    Keyed by content, not by file id: ids repeat after a namespace reset, bytes do not lie.
+    """
+
+    def __init__(self, capacity: int = RESIZE_CACHE_BYTES):
+        self.capacity = capacity
+        self.bytes = 0
+        self._items: OrderedDict[tuple, bytes | str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> bytes | str | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: tuple, value: bytes | str) -> None:
+        if len(value) > self.capacity // 4:
+            return
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = value
+            self.bytes += len(value)
+            while self.bytes > self.capacity:
+                _, old = self._items.popitem(last=False)
+                self.bytes -= len(old)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+CACHE = ResizeCache()
+_SLOTS = threading.BoundedSemaphore(RESIZE_SLOTS)
+
+
+def render(found: Download) -> Download:
+    """The download with its ``size`` applied: a PNG of exactly W x H, or the bytes as they
+    are (``note`` says why) if they are not an image Pillow resizes within the pixel budget.
+
+    Never call it under a namespace lock: it may decode an image (see ``rules.resize_png``).
+    """
+    if found.size is None:
+        return found
+    key = (hashlib.sha256(found.data).digest(), *found.size)
+    result = CACHE.get(key)
+    if result is None:
+        with _SLOTS:                   # bounded: 8 at once cannot take 8 images' memory
+            result = CACHE.get(key)    # made by the request this one waited for?
+            if result is None:
+                try:
+                    result = rules.resize_png(found.data, *found.size)
+                except rules.NotResized as why:
+                    result = str(why)
+                CACHE.put(key, result)
+    if isinstance(result, str):
+        return replace(found, size=None, note=result)
+    stem = found.name.rsplit(".", 1)[0]
+    return Download(result, "image/png", f"{stem}.png")
