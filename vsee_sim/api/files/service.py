@@ -8,7 +8,8 @@ without storing it, and no client can make one (VSee's URLs carry the same two p
 
 A download reads the file's bytes under the namespace lock (``download``); resizing them
 (``render``) happens after the transaction, outside the lock, at most ``RESIZE_SLOTS`` at
-a time, with the results kept in a cache bounded in bytes.
+a time (``RESIZE_ADMITTED`` resizing or waiting; beyond, a 503 with ``Retry-After``), with
+the results kept in a cache bounded in bytes.
 
 Deviations from VSee, and choices where the documentation is silent
 (each with its reason in docs/fidelity.md, "Files"):
@@ -31,6 +32,9 @@ Deviations from VSee, and choices where the documentation is silent
 from __future__ import annotations
 
 import base64
+import contextlib
+import ctypes
+import ctypes.util
 import hashlib
 import hmac
 import threading
@@ -41,7 +45,7 @@ from vsee_sim.api.files import rules
 from vsee_sim.api.notifications import service as notifications
 from vsee_sim.api.rooms import service as rooms
 from vsee_sim.api.users import service as users
-from vsee_sim.core.errors import BadRequest, Forbidden, NotFound
+from vsee_sim.core.errors import ApiError, BadRequest, Forbidden, NotFound
 from vsee_sim.core.tenancy import Ctx
 
 # The doc's own signed URLs for demo files: accepted as written, without expiry (DESIGN 12).
@@ -279,8 +283,10 @@ def download(ctx: Ctx, file_id: str, args: dict) -> Download:
 
 
 # -- resizing, outside the namespace lock ------------------------------------------------------
-RESIZE_SLOTS = 2                      # resizes at once, in the whole process
+RESIZE_SLOTS = 1                      # resizes at once, in the whole process (measured: 2 were no faster)
+RESIZE_ADMITTED = 3                   # resizing or waiting to; more at once is a 503 (threads stay free)
 RESIZE_CACHE_BYTES = 32 * 1024 * 1024
+BIG_BUFFER = 1024 * 1024              # glibc mmaps allocations from this size (_big_buffers_returned)
 
 
 class ResizeCache:
@@ -320,8 +326,32 @@ class ResizeCache:
         return len(self._items)
 
 
+class ResizerBusy(ApiError):
+    status = 503
+    default_message = "The simulator is busy resizing other images: retry in a second."
+
+
 CACHE = ResizeCache()
 _SLOTS = threading.BoundedSemaphore(RESIZE_SLOTS)
+_ADMITTED = threading.BoundedSemaphore(RESIZE_ADMITTED)
+_tuned = threading.Event()
+
+
+def _big_buffers_returned() -> None:
+    """Once per process: glibc's allocator hands image-sized buffers back to the system.
+
+    Pillow's image buffers are megabytes. glibc raises its mmap threshold each time such
+    a buffer is freed, so later ones come from per-thread arenas that keep the memory:
+    measured, the worker stayed 340 MiB larger after eight resizes. A fixed threshold
+    (M_MMAP_THRESHOLD) makes every buffer of ``BIG_BUFFER`` or more an mmap, returned on
+    free (after: +5 MiB). No glibc (musl, macOS): nothing to do.
+    """
+    if _tuned.is_set():
+        return
+    _tuned.set()
+    with contextlib.suppress(OSError, AttributeError, TypeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallopt(-3, BIG_BUFFER)  # M_MMAP_THRESHOLD
 
 
 def render(found: Download) -> Download:
@@ -335,14 +365,22 @@ def render(found: Download) -> Download:
     key = (hashlib.sha256(found.data).digest(), *found.size)
     result = CACHE.get(key)
     if result is None:
-        with _SLOTS:                   # bounded: 8 at once cannot take 8 images' memory
-            result = CACHE.get(key)    # made by the request this one waited for?
-            if result is None:
-                try:
-                    result = rules.resize_png(found.data, *found.size)
-                except rules.NotResized as why:
-                    result = str(why)
-                CACHE.put(key, result)
+        # Each request waiting here holds one of the server's threads: a few may wait, the
+        # others are told to retry, so that requests of every namespace still find a thread.
+        if not _ADMITTED.acquire(blocking=False):
+            raise ResizerBusy(headers={"Retry-After": "1"})
+        try:
+            with _SLOTS:                   # bounded: 8 at once cannot take 8 images' memory
+                result = CACHE.get(key)    # made by the request this one waited for?
+                if result is None:
+                    _big_buffers_returned()
+                    try:
+                        result = rules.resize_png(found.data, *found.size)
+                    except rules.NotResized as why:
+                        result = str(why)
+                    CACHE.put(key, result)
+        finally:
+            _ADMITTED.release()
     if isinstance(result, str):
         return replace(found, size=None, note=result)
     stem = found.name.rsplit(".", 1)[0]
