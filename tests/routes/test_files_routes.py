@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 from PIL import Image
 
-from vsee_sim.api.files import rules, service
+from vsee_sim.api.files import images, rules
 
 T0 = 1_700_000_000
 LIGENG = {"X-ApiToken": "4df5b2b7dec8a8c40e142e43c1825502"}        # patient 350936
@@ -363,8 +363,8 @@ def flat_png(width: int, height: int) -> bytes:
 
 @pytest.fixture()
 def fresh_cache(monkeypatch):
-    monkeypatch.setattr(service, "CACHE", service.ResizeCache())
-    return service.CACHE
+    monkeypatch.setattr(images, "CACHE", images.ResizeCache())
+    return images.CACHE
 
 
 def test_the_resize_runs_outside_the_namespace_lock(client, world, monkeypatch, fresh_cache):
@@ -401,11 +401,11 @@ def test_an_image_over_the_pixel_budget_is_served_unresized(client, fresh_cache)
 
 def test_a_full_resizer_is_a_503_to_retry(client, monkeypatch, fresh_cache):
     data = ok(upload(client, LIGENG))
-    monkeypatch.setattr(service, "_ADMITTED", threading.BoundedSemaphore(1))
-    service._ADMITTED.acquire()         # as if another request were resizing or waiting
+    monkeypatch.setattr(images, "_ADMITTED", threading.BoundedSemaphore(1))
+    images._ADMITTED.acquire()         # as if another request were resizing or waiting
     resp = fetch(client, data["fullpath"], size="11x7")
     assert error(resp, 503)["message"] and resp.headers["Retry-After"] == "1"
-    service._ADMITTED.release()
+    images._ADMITTED.release()
     assert fetch(client, data["fullpath"], size="11x7").status_code == 200
 
 

@@ -185,6 +185,11 @@ def test_an_image_over_the_pixel_budget_is_not_decoded(monkeypatch):
     monkeypatch.setattr(ImageFile.ImageFile, "load", lambda self: decoded.append(self))
     with pytest.raises(rules.NotResized, match=r"300x200.* 59999 pixels"):
         rules.resize_png(data, 10, 10, max_pixels=59_999)
+    with pytest.raises(rules.NotResized, match=r"300x200"):
+        rules.check_resizable(data, 10, 10, max_pixels=59_999)
+    rules.check_resizable(data, 10, 10, max_pixels=60_000)
+    with pytest.raises(rules.NotResized, match="not an image"):
+        rules.check_resizable(b"%PDF-1.4", 10, 10)
     assert decoded == []     # refused on its header, before any pixel is read
 
 

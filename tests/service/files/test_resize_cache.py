@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vsee_sim.api.files.service import ResizeCache
+from vsee_sim.api.files.images import ResizeCache
 
 
 def test_least_recently_used_goes_first():

@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 from flask import Response, current_app
 
-from vsee_sim.api.files import rules, schemas, service
+from vsee_sim.api.files import images, rules, schemas, service
 from vsee_sim.core.http import SimBlueprint, after_transaction, current_ctx, token_required
 from vsee_sim.core.wire import TRUE_ENVELOPE, envelope
 
@@ -66,10 +66,10 @@ def download_file(args, file_id):
     (``X-Sim-Not-Resized`` says why). The resize happens outside the namespace lock.
     """
     found = service.download(current_ctx(), file_id, args)  # checks and bytes, under the lock
-    return after_transaction(lambda: _send(service.render(found)))
+    return after_transaction(lambda: _send(images.render(found)))  # the resize, outside it
 
 
-def _send(found: service.Download) -> Response:
+def _send(found: images.Download) -> Response:
     response = Response(found.data, content_type=found.content_type)
     response.headers["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(found.name, safe='')}"
     response.headers["X-Content-Type-Options"] = "nosniff"

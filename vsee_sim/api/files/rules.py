@@ -161,22 +161,33 @@ def is_image(data: bytes) -> bool:
         return False
 
 
-def resize_png(data: bytes, width: int, height: int, *, max_pixels: int = MAX_SOURCE_PIXELS) -> bytes:
-    """The image resized to exactly ``width`` x ``height``, as PNG.
+def check_resizable(data: bytes, width: int, height: int, *, max_pixels: int = MAX_SOURCE_PIXELS) -> None:
+    """NotResized (with the reason) unless ``resize_png`` may decode these bytes: they must
+    be an image Pillow opens that takes at most ``max_pixels`` to decode, after a JPEG's
+    ``draft`` (decoding at 1/2, 1/4 or 1/8 scale when the target is that much smaller).
+    Reads the header only, whatever the image's dimensions."""
+    _drafted(data, width, height, max_pixels)
 
-    NotResized (with the reason) if the bytes are not an image Pillow decodes, or if
-    decoding them would take more than ``max_pixels`` (after a JPEG's ``draft``, which
-    decodes at 1/2, 1/4 or 1/8 scale when the target is that much smaller). The source is
-    first reduced by whole factors (``reducing_gap``), so the filter runs on a small image.
-    """
+
+def _drafted(data: bytes, width: int, height: int, max_pixels: int) -> Image.Image:
     image = _header(data)
     sent = image.size
     with contextlib.suppress(Exception):      # a draft that fails leaves the image at full size
         image.draft(None, (width, height))     # JPEG only; other formats ignore it
-    pixels = image.width * image.height
-    if pixels > max_pixels:
+    if image.width * image.height > max_pixels:
         raise NotResized(f"the image is {sent[0]}x{sent[1]}; the simulator decodes at most "
                          f"{max_pixels} pixels to resize")
+    return image
+
+
+def resize_png(data: bytes, width: int, height: int, *, max_pixels: int = MAX_SOURCE_PIXELS) -> bytes:
+    """The image resized to exactly ``width`` x ``height``, as PNG.
+
+    NotResized (with the reason) if ``check_resizable`` refuses it or Pillow cannot
+    decode it. The source is first reduced by whole factors (``reducing_gap``), so the
+    filter runs on a small image.
+    """
+    image = _drafted(data, width, height, max_pixels)
     try:
         image.load()
         if image.mode not in ("RGB", "RGBA", "L", "LA"):
