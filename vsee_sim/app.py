@@ -2,7 +2,7 @@
 
 Nothing runs at import. ``config`` keys override the VSEE_SIM_* environment:
 FIXTURE (name or path), SEED, DATA (a TinyDB file to persist to), FLUSH_INTERVAL,
-MAX_BODY_BYTES, CONTROL, ADMIN_TOKEN, CORS_ORIGINS.
+MAX_BODY_BYTES, CONTROL, ADMIN_TOKEN, SIGNING_SECRET, CORS_ORIGINS.
 """
 
 from __future__ import annotations
@@ -96,8 +96,9 @@ def create_app(config: dict | None = None) -> SimFlask:
         SIM_OPENAPI_JSON_PATH="openapi.json",
     )
     # With --data every namespace is kept: a persisted world must not vanish.
+    secret = settings.signing_secret.encode() if settings.signing_secret else None
     worlds = Worlds(load_fixture, settings.fixture, settings.seed,
-                    0 if settings.data else settings.max_namespaces)
+                    0 if settings.data else settings.max_namespaces, secret)
     state = SimState(settings, worlds)
     app.extensions["vsee_sim"] = state
 

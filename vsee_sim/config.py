@@ -28,6 +28,7 @@ class Settings:
     max_namespaces: int = 1000             # least recently used ones are forgotten beyond this
     control: bool = True                   # /_sim on or off
     admin_token: str | None = None         # protects /_sim when set
+    signing_secret: str | None = None      # keys signed file URLs; random per process when unset
     tick_interval: float = 1.0             # wall seconds between ticks (webhook retries, autopilot); 0: off
     # Webhook sending: a pool of threads shared by every namespace, short timeouts per attempt.
     webhook_senders: int = 8
@@ -52,6 +53,7 @@ class Settings:
             max_namespaces=int(os.environ.get("VSEE_SIM_MAX_NAMESPACES", "1000")),
             control=_env_bool("VSEE_SIM_CONTROL", True),
             admin_token=os.environ.get("VSEE_SIM_ADMIN_TOKEN") or None,
+            signing_secret=os.environ.get("VSEE_SIM_SIGNING_SECRET") or None,
             tick_interval=float(os.environ.get("VSEE_SIM_TICK_INTERVAL", "1.0")),
         )
         for name, kind in _TUNABLE:

@@ -8,12 +8,15 @@ own auth_code); a patient uploads a file and fetches it back resized through ``f
 from __future__ import annotations
 
 import io
+import struct
+import threading
+import zlib
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from PIL import Image
 
-from vsee_sim.api.files import rules
+from vsee_sim.api.files import images, rules
 
 T0 = 1_700_000_000
 LIGENG = {"X-ApiToken": "4df5b2b7dec8a8c40e142e43c1825502"}        # patient 350936
@@ -343,3 +346,70 @@ def test_an_uploaded_avatar_becomes_the_photo_and_goes_with_delete(client):
 def test_the_photo_of_the_demo_user_201_goes_when_deleted(client, world):
     assert ok(client.delete(f"/api_v3/files/{AVATAR_201}", headers=LEMUEL)) is True
     assert world.account("vclinic").users.get("201")["photo"] is None
+
+
+# -- resizing: outside the lock, within a budget ----------------------------------------------
+def flat_png(width: int, height: int) -> bytes:
+    """A one-colour grey PNG made row by row with zlib (a few KiB for megapixels)."""
+    row, packer = b"\x00" + b"\x80" * width, zlib.compressobj(9)
+    idat = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+@pytest.fixture()
+def fresh_cache(monkeypatch):
+    monkeypatch.setattr(images, "CACHE", images.ResizeCache())
+    return images.CACHE
+
+
+def test_the_resize_runs_outside_the_namespace_lock(client, world, monkeypatch, fresh_cache):
+    data = ok(upload(client, LIGENG))
+    free, real = [], rules.resize_png
+
+    def spy(*args, **kwargs):
+        def try_lock():                 # another thread: would the namespace lock be free now?
+            if world.lock.acquire(blocking=False):
+                world.lock.release()
+                free.append(True)
+            else:
+                free.append(False)
+        probe = threading.Thread(target=try_lock)
+        probe.start()
+        probe.join()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(rules, "resize_png", spy)
+    assert fetch(client, data["fullpath"], size="10x10").status_code == 200
+    assert free == [True]
+    assert fetch(client, data["fullpath"], size="10x10").status_code == 200
+    assert free == [True] and len(fresh_cache) == 1      # the second one came from the cache
+
+
+def test_an_image_over_the_pixel_budget_is_served_unresized(client, fresh_cache):
+    big = flat_png(4097, 4097)          # one pixel row over 4096x4096 decoded
+    data = ok(upload(client, LIGENG, content=big, filename="big.png"))
+    resp = fetch(client, data["fullpath"], size="320x240")
+    assert resp.status_code == 200 and resp.content_type == "image/png" and resp.data == big
+    assert "4097x4097" in resp.headers["X-Sim-Not-Resized"]
+    assert 'big.png' in resp.headers["Content-Disposition"]
+
+
+def test_a_full_resizer_is_a_503_to_retry(client, monkeypatch, fresh_cache):
+    data = ok(upload(client, LIGENG))
+    monkeypatch.setattr(images, "_ADMITTED", threading.BoundedSemaphore(1))
+    images._ADMITTED.acquire()         # as if another request were resizing or waiting
+    resp = fetch(client, data["fullpath"], size="11x7")
+    assert error(resp, 503)["message"] and resp.headers["Retry-After"] == "1"
+    images._ADMITTED.release()
+    assert fetch(client, data["fullpath"], size="11x7").status_code == 200
+
+
+def test_an_output_over_the_budget_is_a_400(client):
+    data = ok(upload(client, LIGENG))
+    error(fetch(client, data["fullpath"], size="4096x4096"), 400, "size")
+    assert fetch(client, data["fullpath"], size="4096x1024").status_code == 200

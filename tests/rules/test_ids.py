@@ -147,7 +147,9 @@ def _sso_sequence(app, namespace: str, *, fresh: bool = True) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def twin_apps():
-    return create_app({"FIXTURE": FIXTURE, "SEED": 1234}), create_app({"FIXTURE": FIXTURE, "SEED": 1234})
+    # The same signing secret too: a user's photo is a signed URL, random per server without one.
+    config = {"FIXTURE": FIXTURE, "SEED": 1234, "SIGNING_SECRET": "twins"}
+    return create_app(config), create_app(config)
 
 
 def test_same_seed_same_namespace_same_ids_and_tokens(twin_apps):

@@ -270,7 +270,10 @@ class SimFlask(Flask):
     """Runs each view inside its namespace's transaction: all or nothing.
 
     ``after_commit`` callables get the world once a view's transaction has committed,
-    outside the world lock (the control plane posts webhooks there).
+    outside the world lock (the control plane posts webhooks there). A view that returns
+    ``after_transaction(fn)`` has ``fn()`` make its response there too, once the lock is
+    released: slow work on values read in the transaction (resizing an image) holds up
+    no other request of the namespace.
     """
 
     url_rule_class = LazyBuildRule if _LAZY_BUILD_OK else Rule
@@ -293,7 +296,22 @@ class SimFlask(Flask):
             rv = super().dispatch_request()
         for hook in self.after_commit:
             hook(world)
-        return rv
+        return rv.make() if isinstance(rv, AfterTransaction) else rv
+
+
+class AfterTransaction:
+    """A view's response made after its transaction, outside the world lock (see SimFlask)."""
+
+    __slots__ = ("make",)
+
+    def __init__(self, make):
+        self.make = make
+
+
+def after_transaction(make) -> AfterTransaction:
+    """Return this from a view: ``make()`` builds the response once the namespace lock is
+    released. It must use only values the view read under the lock, never the store."""
+    return AfterTransaction(make)
 
 
 def outside_transaction(view):

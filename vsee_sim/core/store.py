@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import secrets
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
@@ -51,9 +52,12 @@ class World:
     """A namespace: a whole isolated simulator state with its own clock and ids."""
 
     def __init__(self, name: str, fixture: dict, seed: int, fixture_name: str = "demo",
-                 versions: Versions | None = None):
+                 versions: Versions | None = None, secret: bytes | None = None):
         self.name = name
         self.seed = seed
+        # What signs this namespace's file URLs: the server's signing secret (Worlds.secret).
+        # Not state: never exported, snapshotted, persisted or shown, so no client can learn it.
+        self.secret = secret or secrets.token_bytes(32)
         self.fixture_name = fixture_name
         self.lock = threading.RLock()
         self.log = TxLog(versions)
@@ -255,13 +259,16 @@ class Worlds:
     """
 
     def __init__(self, fixture_loader: Callable[[str], dict], fixture_name: str, seed: int,
-                 max_namespaces: int = 0):
+                 max_namespaces: int = 0, secret: bytes | None = None):
         if max_namespaces < 0 or max_namespaces == 1:
             raise ValueError("max_namespaces is 0 (no bound) or at least 2 (default and one more)")
         self._load = fixture_loader
         self.fixture_name = fixture_name
         self.seed = seed
         self.max_namespaces = max_namespaces
+        # The signing secret of every namespace: the operator's (the same across restarts),
+        # else random for this process.
+        self.secret = secret or secrets.token_bytes(32)
         self._worlds: OrderedDict[str, World] = OrderedDict()
         self._lock = threading.Lock()
         self.versions = Versions()
@@ -281,7 +288,7 @@ class Worlds:
                 world = self._worlds.get(name)
                 if world is None:
                     world = World(name, self._load(self.fixture_name), self.seed, self.fixture_name,
-                                  self.versions)
+                                  self.versions, self.secret)
                     if name in self._evicted_names:
                         del self._evicted_names[name]
                         world.recreated.append("evicted")

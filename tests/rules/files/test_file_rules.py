@@ -1,18 +1,21 @@
 """Files rules, pure: categories, targets, names, extensions, content types, size=WxH, resizing.
 
 Properties: ``parse_size`` never raises anything but a BadRequest naming ``size``, and what
-it accepts is within 1..4096; any image resized comes back a PNG of exactly the size asked;
-bytes that are not an image are never taken for one (docs/fidelity.md F1-F12).
+it accepts is within 1..4096 a side and 2048*2048 in all; any image resized comes back a PNG
+of exactly the size asked; bytes that are not an image are never taken for one, and an image
+over the pixel budget is never decoded (docs/fidelity.md F1-F12).
 """
 
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from PIL import Image
+from PIL import Image, ImageFile
 
 from vsee_sim.api.files import rules
 from vsee_sim.core.errors import BadRequest, PayloadTooLarge
@@ -95,14 +98,16 @@ def test_signed_urls_last_a_day_either_side():
 
 
 @pytest.mark.parametrize(("value", "size"), [
-    ("320x240", (320, 240)), ("320X480", (320, 480)), (" 1x1 ", (1, 1)), ("4096x4096", (4096, 4096)),
+    ("320x240", (320, 240)), ("320X480", (320, 480)), (" 1x1 ", (1, 1)), ("2048x2048", (2048, 2048)),
+    ("4096x1024", (4096, 1024)), ("1x4096", (1, 4096)),
     (None, None), ("", None), ("  ", None),
 ])
 def test_size_examples(value, size):
     assert rules.parse_size(value) == size
 
 
-@pytest.mark.parametrize("value", ["0x10", "10x0", "4097x1", "320", "320x", "x240", "-1x5", "1.5x2", "320*240"])
+@pytest.mark.parametrize("value", ["0x10", "10x0", "4097x1", "320", "320x", "x240", "-1x5", "1.5x2", "320*240",
+                                   "4096x4096", "2049x2048"])
 def test_bad_sizes_name_size(value):
     refused(rules.parse_size, value, "size")
 
@@ -113,7 +118,8 @@ def test_images_and_not_images():
     assert not rules.is_image(b"%PDF-1.4 not an image")
     assert not rules.is_image(b"")
     assert not rules.is_image(image_bytes(30, 30)[:40])  # a truncated PNG
-    assert rules.resize_png(b"plain text", 10, 10) is None
+    with pytest.raises(rules.NotResized, match="not an image"):
+        rules.resize_png(b"plain text", 10, 10)
 
 
 # -- properties -------------------------------------------------------------------------------
@@ -125,12 +131,16 @@ def test_parse_size_only_ever_raises_bad_request(value):
     except BadRequest as err:
         assert list(err.errors) == ["size"]
         return
-    assert size is None or all(1 <= side <= rules.MAX_SIDE for side in size)
+    assert size is None or (all(1 <= side <= rules.MAX_SIDE for side in size)
+                            and size[0] * size[1] <= rules.MAX_OUTPUT_PIXELS)
 
 
 @given(st.integers(1, rules.MAX_SIDE), st.integers(1, rules.MAX_SIDE))
 def test_every_size_in_bounds_is_accepted(width, height):
-    assert rules.parse_size(f"{width}x{height}") == (width, height)
+    if width * height <= rules.MAX_OUTPUT_PIXELS:
+        assert rules.parse_size(f"{width}x{height}") == (width, height)
+    else:
+        refused(rules.parse_size, f"{width}x{height}", "size")
 
 
 @settings(max_examples=40, deadline=None)
@@ -148,5 +158,63 @@ def test_any_image_resized_is_a_png_of_exactly_that_size(w, h, width, height, ki
 @given(st.binary(max_size=256))
 def test_random_bytes_never_break_the_image_checks(data):
     rules.is_image(data)
-    out = rules.resize_png(data, 8, 8)
-    assert out is None or Image.open(io.BytesIO(out)).size == (8, 8)
+    try:
+        out = rules.resize_png(data, 8, 8)
+    except rules.NotResized:
+        return
+    assert Image.open(io.BytesIO(out)).size == (8, 8)
+
+
+# -- the pixel budget ------------------------------------------------------------------------
+def big_png(width: int, height: int) -> bytes:
+    """A grey PNG of width x height, made row by row with zlib: a few KiB for megapixels,
+    and no image in memory to make it."""
+    row, packer = b"\x00" + b"\xc8" * width, zlib.compressobj(9)
+    idat = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+def test_an_image_over_the_pixel_budget_is_not_decoded(monkeypatch):
+    data = big_png(300, 200)
+    decoded = []
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda self: decoded.append(self))
+    with pytest.raises(rules.NotResized, match=r"300x200.* 59999 pixels"):
+        rules.resize_png(data, 10, 10, max_pixels=59_999)
+    with pytest.raises(rules.NotResized, match=r"300x200"):
+        rules.check_resizable(data, 10, 10, max_pixels=59_999)
+    rules.check_resizable(data, 10, 10, max_pixels=60_000)
+    with pytest.raises(rules.NotResized, match="not an image"):
+        rules.check_resizable(b"%PDF-1.4", 10, 10)
+    assert decoded == []     # refused on its header, before any pixel is read
+
+
+def test_the_budget_is_well_below_pillows_bomb_limit():
+    assert rules.MAX_SOURCE_PIXELS * 4 < Image.MAX_IMAGE_PIXELS
+    assert rules.MAX_OUTPUT_PIXELS <= rules.MAX_SOURCE_PIXELS
+
+
+def test_an_image_at_the_budget_resizes():
+    png = rules.resize_png(big_png(300, 200), 30, 20, max_pixels=60_000)
+    image = Image.open(io.BytesIO(png))
+    assert image.size == (30, 20) and image.getpixel((0, 0)) == 200
+
+
+def test_a_large_jpeg_is_decoded_scaled_down_by_draft():
+    out = io.BytesIO()
+    Image.new("RGB", (800, 800), "teal").save(out, format="JPEG")
+    # 640,000 pixels, but drafted at 1/8 for a 100x100 target: 10,000 decoded.
+    png = rules.resize_png(out.getvalue(), 100, 100, max_pixels=10_000)
+    assert Image.open(io.BytesIO(png)).size == (100, 100)
+    with pytest.raises(rules.NotResized):
+        rules.resize_png(out.getvalue(), 400, 400, max_pixels=10_000)   # 1/2: 160,000 pixels
+
+
+def test_the_upload_check_reads_no_pixels(monkeypatch):
+    data = big_png(9400, 9400)        # a 88 MP image under Pillow's bomb limit, a few KiB of PNG
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda self: pytest.fail("decoded"))
+    assert rules.is_image(data)

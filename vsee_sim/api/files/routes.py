@@ -6,8 +6,8 @@ from urllib.parse import quote
 
 from flask import Response, current_app
 
-from vsee_sim.api.files import rules, schemas, service
-from vsee_sim.core.http import SimBlueprint, current_ctx, token_required
+from vsee_sim.api.files import images, rules, schemas, service
+from vsee_sim.core.http import SimBlueprint, after_transaction, current_ctx, token_required
 from vsee_sim.core.wire import TRUE_ENVELOPE, envelope
 
 blp = SimBlueprint("files", __name__, url_prefix="/api_v3", description="Files API")
@@ -61,10 +61,18 @@ def delete_file(file_id):
 def download_file(args, file_id):
     """The file's bytes, with ``auth_code`` and ``time`` from a ``fullpath`` (or a token that may see it).
 
-    ``size=WxH`` resizes an image to a PNG of exactly that size; other files ignore it.
+    ``size=WxH`` resizes an image to a PNG of exactly that size (W*H at most 2048*2048);
+    other files ignore it, and so does an image too large to decode
+    (``X-Sim-Not-Resized`` says why). The resize happens outside the namespace lock.
     """
-    data, content_type, name = service.download(current_ctx(), file_id, args)
-    response = Response(data, content_type=content_type)
-    response.headers["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(name, safe='')}"
+    found = service.download(current_ctx(), file_id, args)  # checks and bytes, under the lock
+    return after_transaction(lambda: _send(images.render(found)))  # the resize, outside it
+
+
+def _send(found: images.Download) -> Response:
+    response = Response(found.data, content_type=found.content_type)
+    response.headers["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(found.name, safe='')}"
     response.headers["X-Content-Type-Options"] = "nosniff"
+    if found.note:
+        response.headers["X-Sim-Not-Resized"] = found.note
     return response

@@ -2,11 +2,17 @@
 
 Categories and targets of an upload, the file name and extension, the content type an
 extension is served with, the ``size=WxH`` of a download, the life of a signed URL,
-and the two things done to image bytes (check that they decode, resize to PNG).
+and the two things done to image bytes (check that they are an image, resize to PNG).
+
+Image work is bounded so that no image can exhaust the server: a resize decodes at most
+``MAX_SOURCE_PIXELS`` (a fifth of Pillow's decompression-bomb limit; a JPEG is decoded
+already scaled down, by ``draft``), makes at most ``MAX_OUTPUT_PIXELS``, and an upload's
+image check reads the header and structure only, never the pixels.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import warnings
@@ -21,6 +27,8 @@ TARGET_TYPES = ("user", "visit")
 DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024            # per file; app config MAX_FILE_BYTES
 SIGNED_URL_TTL = 86400                               # a signed URL is good 24 h either side of its time
 MAX_SIDE = 4096
+MAX_OUTPUT_PIXELS = 2048 * 2048                      # a resized image: 16 MiB as RGBA at most
+MAX_SOURCE_PIXELS = 4096 * 4096                      # decoded to resize: 64 MiB as RGBA at most
 MAX_NAME = 255
 
 _SIZE = re.compile(r"^\s*(\d{1,6})\s*[xX]\s*(\d{1,6})\s*$")
@@ -111,7 +119,7 @@ def signature_fresh(time: int, now: int, ttl: int = SIGNED_URL_TTL) -> bool:
 
 # -- downloads ---------------------------------------------------------------------------
 def parse_size(value) -> tuple[int, int] | None:
-    """``size=WxH`` -> (W, H), each 1..4096; absent or blank -> None; anything else a 400."""
+    """``size=WxH`` -> (W, H), each 1..4096 and W*H <= 2048*2048; absent or blank -> None; else a 400."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     match = _SIZE.match(value) if isinstance(value, str) else None
@@ -120,35 +128,73 @@ def parse_size(value) -> tuple[int, int] | None:
     width, height = int(match.group(1)), int(match.group(2))
     if not (1 <= width <= MAX_SIDE and 1 <= height <= MAX_SIDE):
         raise BadRequest.field("size", f"width and height must be 1 to {MAX_SIDE}.")
+    if width * height > MAX_OUTPUT_PIXELS:
+        raise BadRequest.field("size", f"at most {MAX_OUTPUT_PIXELS} pixels (W x H), e.g. 2048x2048.")
     return width, height
 
 
-def _open(data: bytes) -> Image.Image | None:
+class NotResized(Exception):
+    """Why an image is served as it is rather than resized (not an image, too many pixels)."""
+
+
+def _header(data: bytes) -> Image.Image:
+    """The image, opened but not decoded (Pillow reads the header only); NotResized if none."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            image.load()
-        return image
+            return Image.open(io.BytesIO(data))
     except Exception:  # noqa: BLE001 (Pillow raises many kinds; any of them means "not an image")
-        return None
+        raise NotResized("not an image Pillow reads") from None
 
 
 def is_image(data: bytes) -> bool:
-    """Whether Pillow decodes the bytes (and they are not a decompression bomb)."""
-    return _open(data) is not None
-
-
-def resize_png(data: bytes, width: int, height: int) -> bytes | None:
-    """The image resized to exactly ``width`` x ``height``, as PNG; None if it is not an image."""
-    image = _open(data)
-    if image is None:
-        return None
+    """Whether the bytes are an image: the header opens and the structure verifies (for a PNG,
+    every chunk's CRC), under Pillow's bomb limit. The pixels are not decoded, so the check
+    costs a read of the bytes whatever the image's dimensions."""
     try:
+        image = _header(data)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image.verify()
+        return True
+    except Exception:  # noqa: BLE001 (NotResized, or whatever verify raises)
+        return False
+
+
+def check_resizable(data: bytes, width: int, height: int, *, max_pixels: int = MAX_SOURCE_PIXELS) -> None:
+    """NotResized (with the reason) unless ``resize_png`` may decode these bytes: they must
+    be an image Pillow opens that takes at most ``max_pixels`` to decode, after a JPEG's
+    ``draft`` (decoding at 1/2, 1/4 or 1/8 scale when the target is that much smaller).
+    Reads the header only, whatever the image's dimensions."""
+    _drafted(data, width, height, max_pixels)
+
+
+def _drafted(data: bytes, width: int, height: int, max_pixels: int) -> Image.Image:
+    image = _header(data)
+    sent = image.size
+    with contextlib.suppress(Exception):      # a draft that fails leaves the image at full size
+        image.draft(None, (width, height))     # JPEG only; other formats ignore it
+    if image.width * image.height > max_pixels:
+        raise NotResized(f"the image is {sent[0]}x{sent[1]}; the simulator decodes at most "
+                         f"{max_pixels} pixels to resize")
+    return image
+
+
+def resize_png(data: bytes, width: int, height: int, *, max_pixels: int = MAX_SOURCE_PIXELS) -> bytes:
+    """The image resized to exactly ``width`` x ``height``, as PNG.
+
+    NotResized (with the reason) if ``check_resizable`` refuses it or Pillow cannot
+    decode it. The source is first reduced by whole factors (``reducing_gap``), so the
+    filter runs on a small image.
+    """
+    image = _drafted(data, width, height, max_pixels)
+    try:
+        image.load()
         if image.mode not in ("RGB", "RGBA", "L", "LA"):
             image = image.convert("RGBA")
+        image = image.resize((width, height), reducing_gap=2.0)
         out = io.BytesIO()
-        image.resize((width, height)).save(out, format="PNG")
+        image.save(out, format="PNG", compress_level=1)
         return out.getvalue()
-    except Exception:  # noqa: BLE001 (a decodable but unsaveable image is served as it is)
-        return None
+    except Exception as exc:  # noqa: BLE001 (truncated, unsupported mode...: served as it is)
+        raise NotResized(f"Pillow cannot resize it ({type(exc).__name__})") from None

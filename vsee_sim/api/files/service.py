@@ -1,8 +1,13 @@
 """Files: upload, rename, delete, list, download, and the signed URLs other areas hand out.
 
 A file URL carries ``auth_code`` and ``time``: an HMAC-SHA1 over the file id and the
-time, keyed by a per-namespace secret, so a URL the simulator issued can be checked
-later without storing it (VSee's URLs carry the same two parameters).
+time, keyed by the server's signing secret (``World.secret``: random per process unless
+the operator sets ``VSEE_SIM_SIGNING_SECRET``; never exported, persisted or shown) mixed
+with the namespace and account, so a URL the simulator issued can be checked later
+without storing it, and no client can make one (VSee's URLs carry the same two parameters).
+
+A download reads the file's bytes under the namespace lock (``download``); resizing them
+happens after the transaction, outside the lock (``images.render``).
 
 Deviations from VSee, and choices where the documentation is silent
 (each with its reason in docs/fidelity.md, "Files"):
@@ -10,6 +15,8 @@ Deviations from VSee, and choices where the documentation is silent
   portal's ``/files/view/:id`` the doc's examples show; it is good for 24 h either side
   of its ``time`` on the namespace clock. The doc's own signed URLs of demo files are
   accepted as written, without expiry, like the documented tokens.
+- ``size=WxH`` of an image over ``rules.MAX_SOURCE_PIXELS`` (decoded), or that Pillow
+  cannot resize, is served as it is, with ``X-Sim-Not-Resized`` saying why.
 - Bytes are kept base64 in the record (``content_b64``); a file is at most
   ``MAX_FILE_BYTES`` (10 MiB by default), checked here under the 16 MiB body limit.
 - Without a target the caller is the target. A user target must be the caller (staff:
@@ -27,6 +34,7 @@ import hashlib
 import hmac
 
 from vsee_sim.api.files import rules
+from vsee_sim.api.files.images import Download
 from vsee_sim.api.notifications import service as notifications
 from vsee_sim.api.rooms import service as rooms
 from vsee_sim.api.users import service as users
@@ -43,12 +51,15 @@ DOCUMENTED_URLS = {
 
 
 # -- signed URLs ------------------------------------------------------------------------
-def _secret(ctx: Ctx) -> bytes:
-    return f"vsee-sim:{ctx.world.name}:{ctx.world.seed}:{ctx.db.code}".encode()
+def _key(ctx: Ctx) -> bytes:
+    """This namespace's and account's signing key: a URL opens nothing elsewhere. Derived from
+    the server's secret, which no endpoint shows (the seed, namespace and account are public)."""
+    scope = f"files\0{ctx.world.name}\0{ctx.db.code}".encode()
+    return hmac.new(ctx.world.secret, scope, hashlib.sha256).digest()
 
 
 def auth_code(ctx: Ctx, file_id: str, time: int) -> str:
-    return hmac.new(_secret(ctx), f"{file_id}:{time}".encode(), hashlib.sha1).hexdigest()
+    return hmac.new(_key(ctx), f"{file_id}:{time}".encode(), hashlib.sha1).hexdigest()
 
 
 def signed_url(ctx: Ctx, file_id: str, size: str | None = None) -> str:
@@ -227,10 +238,11 @@ def list_files(ctx: Ctx, args: dict) -> list[dict]:
             and may_see(ctx, user, r)]
 
 
-def download(ctx: Ctx, file_id: str, args: dict) -> tuple[bytes, str, str]:
-    """``GET /files/:id``: (bytes, content type, name), with a signed URL or a token that may see it.
+def download(ctx: Ctx, file_id: str, args: dict) -> Download:
+    """``GET /files/:id``: the file, with a signed URL or a token that may see it.
 
-    ``size=WxH`` resizes an image to a PNG of exactly that size; other files ignore it.
+    Runs under the namespace lock, so it only checks and reads the bytes: ``size=WxH``
+    is applied by ``images.render``, after the transaction.
     """
     size = rules.parse_size(args.get("size"))
     signed = signature_valid(ctx, file_id, args.get("auth_code"), args.get("time"))
@@ -248,9 +260,4 @@ def download(ctx: Ctx, file_id: str, args: dict) -> tuple[bytes, str, str]:
         data = base64.b64decode(record.get("content_b64") or "", validate=False)
     except ValueError:
         data = b""
-    if size is not None:
-        png = rules.resize_png(data, *size)
-        if png is not None:
-            stem = (record.get("name") or "file").rsplit(".", 1)[0]
-            return png, "image/png", f"{stem}.png"
-    return data, rules.content_type(record.get("ext")), record.get("name") or "file"
+    return Download(data, rules.content_type(record.get("ext")), record.get("name") or "file", size)
