@@ -9,18 +9,23 @@ The servers run as their own process group and are always killed in teardown.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
 import pytest
 import requests
+
+from vsee_sim.config import load_fixture
+from vsee_sim.core.datafile import DataFile
+from vsee_sim.core.store import Worlds
 
 pytestmark = pytest.mark.slow
 
@@ -28,7 +33,7 @@ FIXTURE = os.environ.get("VSEE_SIM_TEST_FIXTURE", "demo")
 API_HEADERS = {"X-AccountCode": "vclinic", "X-ApiKey": "vclinic_api_key"}
 NAMESPACES = ("crash-a", "crash-b")
 START_TIMEOUT = 30                             # seconds for a server to say it is ready
-TEMP_PREFIX, TEMP_SUFFIX = ".vsee-sim-", ".tmp"  # AtomicJSONStorage's temp files
+TEMP_PREFIX, TEMP_SUFFIX = ".vsee-sim-", ".tmp"  # write_document's temp files
 
 
 def free_port() -> int:
@@ -144,19 +149,27 @@ def servers(tmp_path):
         server.kill()
 
 
-def check_file(data: Path) -> dict:
-    """The data file parses; anything else in its directory is only a temp file of a cut write."""
+def check_file(data: Path) -> set[str]:
+    """What a restart would load parses: anything else in the data file's directory is
+    its log or a temp file of a cut fold. Returns the namespaces stored."""
+    own = {data.name, f"{data.name}.wal", f"{data.name}.wal.old", "server.log"}
     for path in data.parent.iterdir():
-        if path.name in (data.name, "server.log"):
+        if path.name in own or path.is_dir():
             continue
         assert path.name.startswith(TEMP_PREFIX) and path.name.endswith(TEMP_SUFFIX), path
-    document = json.loads(data.read_text(encoding="utf-8"))
-    assert isinstance(document, dict) and "_namespaces" in document
-    return document
+    return stored_namespaces(data)
 
 
-def namespaces_in(document: dict) -> set[str]:
-    return {doc["name"] for doc in document["_namespaces"].values()}
+def stored_namespaces(data: Path) -> set[str]:
+    """Load a copy of the data file and its log in-process (a load may cut a torn line)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / data.name
+        for suffix in ("", ".wal", ".wal.old"):
+            if Path(f"{data}{suffix}").exists():
+                shutil.copyfile(f"{data}{suffix}", f"{copy}{suffix}")
+        worlds = Worlds(load_fixture, FIXTURE, 7)
+        DataFile(str(copy), worlds).load()
+        return set(worlds.names())
 
 
 @pytest.fixture(scope="module")
@@ -190,14 +203,14 @@ def crashed(tmp_path_factory):
             maybe[ns][f"maybe-{i:04d}"] = first.sso(ns, f"maybe-{i:04d}")
         first.kill()
 
-        document = check_file(data)
+        stored = check_file(data)
         second.start()
         after_restart = {
             (ns, code): (response.status_code, response.json().get("data", {}).get("id"))
             for ns in NAMESPACES for code, (_, token) in maybe[ns].items()
             for response in [second.me(ns, token)]
         }
-        yield {"server": second, "document": document, "acked": acked, "maybe": maybe,
+        yield {"server": second, "stored": stored, "acked": acked, "maybe": maybe,
                "after_restart": after_restart}
     finally:
         first.kill()
@@ -205,10 +218,10 @@ def crashed(tmp_path_factory):
 
 
 def test_the_file_left_by_sigkill_holds_every_namespace(crashed):
-    assert set(NAMESPACES) | {"default"} <= namespaces_in(crashed["document"])
+    assert set(NAMESPACES) | {"default"} <= crashed["stored"]
     health = crashed["server"].health()
     assert health["status"] == "ok"
-    assert health["namespaces"] == len(namespaces_in(crashed["document"]))
+    assert health["namespaces"] == len(crashed["stored"])
     assert health["persisted_version"] is not None
 
 
@@ -314,8 +327,7 @@ def test_kill_during_heavy_writing_always_leaves_a_loadable_file(servers):
         writes = rng.randint(1, 150)
         done = _hammer(server, NAMESPACES, writes, rng)
         assert done >= writes, (seed, round_, done, writes)
-        document = check_file(servers.data)
-        known = namespaces_in(document)
+        known = check_file(servers.data)
         assert NAMESPACES[0] in known, (seed, round_)
 
     server = servers()

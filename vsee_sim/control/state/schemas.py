@@ -18,6 +18,9 @@ class HealthOut(OutSchema):
     write_version = fields.Integer()
     persisted_version = fields.Integer()
     clock = fields.Dict()
+    persistence = fields.Dict(metadata={
+        "description": "with --data: file, log, interval, persisted (version on disk), last_saved_at, "
+                       "last_folded_at, log_bytes, errors, failing, last_error {message, during, at}"})
 
 
 class HealthQuery(WireSchema):

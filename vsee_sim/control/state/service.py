@@ -43,6 +43,7 @@ def health(worlds: Worlds, world: World, datafile: DataFile | None, wait_persist
         "fixture": world.fixture_name, "seed": world.seed,
         "write_version": worlds.version, "persisted_version": persisted_version,
         "clock": world.clock.to_dict(),
+        **({"persistence": datafile.status()} if datafile else {}),
     }
 
 
