@@ -110,7 +110,8 @@ def _check_fixture(fixture: str | None) -> None:
 
 def _check_inputs(fixture: str | None, data: str | None) -> None:
     """Refuse to start on a bad fixture or data file, in one line, before the server starts."""
-    from vsee_sim.core.persistence import read_datafile
+    from vsee_sim.control.state.checks import export as export_check
+    from vsee_sim.core.persistence import EXPORT_CHECKS, check_data_path, read_datafile
 
     _check_fixture(fixture)
     if os.environ.get("VSEE_SIM_SEED"):
@@ -118,11 +119,15 @@ def _check_inputs(fixture: str | None, data: str | None) -> None:
             SEED.convert(os.environ["VSEE_SIM_SEED"].strip(), None, None)
         except click.BadParameter as exc:
             raise click.ClickException(f"VSEE_SIM_SEED: {exc.message}") from None
-    if data and os.path.exists(data):
-        try:
-            read_datafile(data)
-        except ValueError as exc:
-            raise click.ClickException(str(exc)) from None
+    try:
+        if data:
+            check_data_path(data)
+        if data and os.path.exists(data):
+            if export_check not in EXPORT_CHECKS:  # the checks the app's load runs too
+                EXPORT_CHECKS.append(export_check)
+            read_datafile(data, keep=True)  # parsed once: the app takes this result
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _remote_options(func):

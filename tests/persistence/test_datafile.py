@@ -19,8 +19,10 @@ import pytest
 
 from vsee_sim.app import create_app
 from vsee_sim.config import load_fixture
+from vsee_sim.core import datafile as datafile_module
 from vsee_sim.core import persistence
-from vsee_sim.core.persistence import AtomicJSONStorage, DataFile
+from vsee_sim.core.datafile import DataFile
+from vsee_sim.core.persistence import AtomicJSONStorage
 from vsee_sim.core.store import Worlds
 
 FIXTURE = os.environ.get("VSEE_SIM_TEST_FIXTURE", "demo")
@@ -69,17 +71,22 @@ def add_user(worlds: Worlds, ns: str, uid: str, **fields) -> None:
 
 
 class Counting:
-    """Counts the writes that reach the storage."""
+    """Counts the appends that reach the log."""
 
     def __init__(self, datafile: DataFile):
         self.n = 0
-        self._write = datafile.db.storage.write
+        self._append = datafile._append
 
-        def write(data):
+        def append(lines):
             self.n += 1
-            return self._write(data)
+            return self._append(lines)
 
-        datafile.db.storage.write = write
+        datafile._append = append
+
+
+def saved_text(path: Path) -> str:
+    """Everything on disk for a data file: the document and its logs."""
+    return "".join(p.read_text() for p in (path, Path(f"{path}.wal"), Path(f"{path}.wal.old")) if p.exists())
 
 
 def wait_persisted(datafile: DataFile, version: int) -> None:
@@ -116,24 +123,25 @@ def test_flush_writes_only_when_the_version_changed(path, datafiles):
     df = datafiles(path, worlds)
     writes = Counting(df)
     assert df.load() == 0
+    wal = Path(f"{path}.wal")
     assert df.flush() == df.persisted_version
-    assert writes.n == 0 and not path.exists()  # nothing yet: no file
+    assert writes.n == 0 and not path.exists() and not wal.exists()  # nothing yet: no file
 
     worlds.get("a")
     version = df.flush()
-    assert writes.n == 1 and path.exists()
+    assert writes.n == 1 and wal.exists()
     assert version == worlds.version == df.persisted_version
-    inode = path.stat().st_ino
+    size = wal.stat().st_size
 
     assert df.flush() == version
     df.flush()
     assert writes.n == 1
-    assert path.stat().st_ino == inode  # not even rewritten in place
+    assert wal.stat().st_size == size  # nothing appended
 
     add_user(worlds, "a", "90001")
     assert df.flush() == worlds.version > version
     assert writes.n == 2
-    assert path.stat().st_ino != inode  # replaced by rename
+    assert size < wal.stat().st_size < 2 * size  # one record appended, not the namespace again
     df.flush()
     assert writes.n == 2
 
@@ -149,15 +157,19 @@ def test_a_rolled_back_request_still_counts_as_a_change(path, datafiles):
     writes = Counting(df)
     df.flush()  # redundant but harmless: the version moved
     assert writes.n == 1
-    assert "90001" not in json.dumps(json.loads(path.read_text()))
+    again = new_worlds()
+    datafiles(path, again).load()
+    assert again.get("a").accounts[ACCOUNT].users.get("90001") is None
 
 
-def test_flush_leaves_only_the_data_file(path, datafiles):
+def test_a_stop_leaves_only_the_data_file(path, datafiles):
     worlds = new_worlds()
     df = datafiles(path, worlds)
     for i in range(5):
         add_user(worlds, "a", f"9000{i}")
         df.flush()
+    assert sorted(p.name for p in path.parent.iterdir()) == [f"{path.name}.wal"]
+    df.stop()
     assert [p.name for p in path.parent.iterdir()] == [path.name]
     document = json.loads(path.read_text())
     assert {"_namespaces", "a/_accounts", "a/_tokens", f"a/{ACCOUNT}/users"} <= set(document)
@@ -167,26 +179,56 @@ def test_a_failed_write_keeps_the_old_file_and_is_retried(path, datafiles, monke
     worlds = new_worlds()
     df = datafiles(path, worlds)
     add_user(worlds, "a", "90001")
-    df.flush()
+    df.stop()  # the whole state in the document
     before = path.read_bytes()
     persisted = df.persisted_version
 
     add_user(worlds, "a", "90002")
+    df.flush()  # in the log
 
-    def broken_dump(data, fh, **kwargs):
-        fh.write('{"_namespaces": {"1": ')  # half a document, then the disk "fails"
+    def broken_dumps(data, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(persistence.json, "dump", broken_dump)
-    with pytest.raises(OSError):
-        df.flush()
+    monkeypatch.setattr(persistence.json, "dumps", broken_dumps)
+    df.stop()  # the fold fails: logged, not raised
+    assert df.last_error["message"] == "disk full"
     assert path.read_bytes() == before
-    assert [p.name for p in path.parent.iterdir()] == [path.name]  # the temp file is gone
-    assert df.persisted_version == persisted
+    assert not [p for p in path.parent.iterdir() if p.name.endswith(".tmp")]  # the temp file is gone
+    assert df.persisted_version > persisted  # the change itself is in the log
 
     monkeypatch.undo()
-    assert df.flush() == worlds.version
+    df.stop()
+    assert [p.name for p in path.parent.iterdir()] == [path.name]
     assert "90002" in path.read_text()
+
+
+def test_a_failed_append_is_cut_back_and_retried(path, datafiles, monkeypatch):
+    """A disk that fails in the middle of an append: the partial line is cut off, the
+    change stays pending, nothing is marked persisted; the next flush writes it."""
+    worlds = new_worlds()
+    df = datafiles(path, worlds)
+    add_user(worlds, "a", "90001")
+    df.flush()
+    wal = Path(f"{path}.wal")
+    before = wal.read_bytes()
+    persisted = df.persisted_version
+    add_user(worlds, "a", "90002")
+    real_write = os.write
+
+    def half_then_full(fd, data):
+        real_write(fd, bytes(data[: len(data) // 2]))
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(datafile_module.os, "write", half_then_full)
+    with pytest.raises(OSError):
+        df.flush()
+    assert wal.read_bytes() == before
+    assert df.persisted_version == persisted
+    monkeypatch.undo()
+    assert df.flush() == worlds.version
+    again = new_worlds()
+    datafiles(path, again).load()
+    assert again.get("a").accounts[ACCOUNT].users.get("90002") is not None
 
 
 def test_background_flusher_catches_up(path, datafiles):
@@ -196,26 +238,26 @@ def test_background_flusher_catches_up(path, datafiles):
     df.start()
     add_user(worlds, "a", "90001")
     wait_persisted(df, worlds.version)
-    assert "90001" in path.read_text()
+    assert "90001" in saved_text(path)
 
 
 def test_background_flusher_survives_a_failing_write(path, datafiles):
     worlds = new_worlds()
     df = datafiles(path, worlds, interval=0.01)
-    real_write = df.db.storage.write
+    real_append = df._append
     failures = []
 
-    def flaky(data):
+    def flaky(lines):
         if not failures:
             failures.append(1)
             raise OSError("transient")
-        return real_write(data)
+        return real_append(lines)
 
-    df.db.storage.write = flaky
+    df._append = flaky
     df.start()
     add_user(worlds, "a", "90001")
     wait_persisted(df, worlds.version)
-    assert failures and "90001" in path.read_text()
+    assert failures and "90001" in saved_text(path)
 
 
 def test_stop_flushes_and_ends_the_thread(path, datafiles):
@@ -248,8 +290,8 @@ def test_load_restores_every_namespace(path, datafiles):
 
     again = new_worlds()
     df2 = datafiles(path, again)
-    writes = Counting(df2)
     assert df2.load() == 2
+    writes = Counting(df2)
     assert sorted(again.names()) == ["a", "b"]
     assert state(again) == state(worlds)
     assert df2.persisted_version == again.version
@@ -384,5 +426,8 @@ def test_health_can_wait_until_a_write_is_on_disk(tmp_path):
     written = client.get("/_sim/health").get_json()["data"]["write_version"]
     health = client.get(f"/_sim/health?wait_persisted={written}").get_json()["data"]
     assert health["persisted_version"] >= written
-    assert "durable-1" in (tmp_path / "state.json").read_text()
+    assert "durable-1" in saved_text(tmp_path / "state.json")
+    assert health["persistence"]["persisted"] >= written
+    assert health["persistence"]["file"] == str(tmp_path / "state.json")
+    assert health["persistence"]["last_error"] is None
     app.extensions["vsee_sim"].datafile.stop()

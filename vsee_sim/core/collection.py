@@ -12,33 +12,76 @@ transaction can put the old one back if the request fails half-way.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+import itertools
+from collections.abc import Hashable, Iterable
 from typing import Any
 
 from vsee_sim.core.errors import NotFound
 
 
 class Versions:
-    """A write counter shared by every namespace of a process, for the flusher."""
+    """A write counter shared by every namespace of a process, for the flusher.
+
+    ``tracking`` (set by ``--data``'s DataFile) makes every namespace remember which
+    records changed since the flusher last took them, so a save writes only those.
+    """
 
     def __init__(self) -> None:
+        self._count = itertools.count(1)
         self.value = 0
+        self.tracking = False
 
     def bump(self) -> None:
-        self.value += 1
+        # next() on a count is atomic under the GIL; ``value += 1`` from two namespaces'
+        # threads could lose a bump, and a flusher trusting the count would skip a write.
+        self.value = next(self._count)
 
 
 class TxLog:
-    """Undo entries of the current transaction; counts writes."""
+    """Undo entries of the current transaction; counts writes; with tracking on, the keys
+    written since the flusher's last ``take`` (``changed``), and whether the namespace's
+    settings outside collections moved (``meta``) or it was wholly replaced (``whole``)."""
 
     def __init__(self, versions: Versions | None = None) -> None:
         self.entries: list[tuple[Collection, str, dict | None, int | None]] | None = None
         self.versions = versions or Versions()
+        # collection -> {key: inserted as new?}, in the order written: a replay puts new
+        # records at the end in that order, as the collection did
+        self.changed: dict[Collection, dict[str, bool]] = {}
+        self.meta = False
+        self.whole = False
 
     def wrote(self, collection: Collection, key: str, old: dict | None, seq: int | None) -> None:
+        if self.versions.tracking:  # before the bump: a flusher that saw the bump sees the key
+            keys = self.changed.get(collection)
+            if keys is None:
+                keys = self.changed[collection] = {}
+            if old is None:  # a new record (maybe under a key deleted in this batch): to the end
+                keys.pop(key, None)
+                keys[key] = True
+            elif key not in keys:
+                keys[key] = False
         self.versions.bump()
         if self.entries is not None:
             self.entries.append((collection, key, old, seq))
+
+    def replaced(self) -> None:
+        """The namespace was loaded anew (fixture, reset, import, restore): save it whole."""
+        self.changed = {}
+        self.whole = self.versions.tracking
+        self.versions.bump()
+
+    def touched(self) -> None:
+        """A change outside the collections (the clock)."""
+        self.meta = self.versions.tracking
+        self.versions.bump()
+
+    def take(self) -> tuple[bool, bool, dict[Collection, dict[str, bool]]]:
+        """(whole, meta, changed keys by collection) since the last take; resets them.
+        Call with the namespace's lock held."""
+        taken = (self.whole, self.meta, self.changed)
+        self.whole, self.meta, self.changed = False, False, {}
+        return taken
 
 
 class Collection:
@@ -48,9 +91,10 @@ class Collection:
     ``find()`` stay in insertion order through updates and rolled-back deletes.
     """
 
-    def __init__(self, name: str, key: str = "id", log: TxLog | None = None):
+    def __init__(self, name: str, key: str = "id", log: TxLog | None = None, path: tuple = ()):
         self.name = name
         self.key = key
+        self.path = path  # where it lives in its namespace, for the --data log: ("tokens",)...
         self.records: dict[str, dict] = {}
         self._seq: dict[str, int] = {}
         self._next_seq = 0
@@ -99,6 +143,23 @@ class Collection:
         self._store(key, dict(record), old)
         self._log.wrote(self, key, old, seq)
         return self.records[key]
+
+    def load(self, records: Iterable[dict]) -> None:
+        """Fill a new, empty collection (a fixture or an export being loaded) in one go:
+        no undo entries (the collection itself is new) and one count for the flusher."""
+        if self.records or self._indexes:
+            for record in records:
+                self.insert(record)
+            return
+        key, stored, seqs, seq = self.key, self.records, self._seq, self._next_seq
+        for record in records:
+            k = str(record[key])
+            if k not in stored:
+                seqs[k] = seq
+                seq += 1
+            stored[k] = dict(record)
+        self._next_seq = seq
+        self._log.versions.bump()
 
     def update(self, key: Any, **changes: Any) -> dict:
         key = str(key)

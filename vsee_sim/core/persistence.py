@@ -1,4 +1,4 @@
-"""What is persisted lives in TinyDB: ``--data FILE``, exports and snapshots.
+"""What is persisted lives in TinyDB's JSON format: ``--data FILE``, exports and snapshots.
 
 Layout of a TinyDB document (one table per namespace collection):
   ``_namespaces``           one document per namespace: clock, ids, default account, outbox
@@ -6,29 +6,33 @@ Layout of a TinyDB document (one table per namespace collection):
   ``<ns>/<account>/<kind>`` one document per record
   ``<ns>/_tokens``          one document per token
 
-Crash safety: the file is replaced atomically (write a temp file, fsync, rename,
-fsync the directory), so a kill at any moment leaves either the old or the new file.
-Flush policy: a background thread writes the whole state at most every
-``interval`` seconds when something changed, so a crash loses at most the writes of
-the last ``interval`` seconds; ``/_sim/health`` reports ``persisted_version`` so a
-client (or test) can wait on state, not time.
+This module holds the format: turning worlds into tables and back, reading a document
+(parsed once with ``json``: TinyDB's own ``db.table(name).all()`` re-reads and re-parses
+the whole file for every table, which made a 13 MB, 2,829-table file take minutes), and
+writing one atomically (temp file, fsync, rename, fsync the directory) table by table,
+so no single encode holds the interpreter for the whole state. ``datafile.py`` is
+``--data``: when and what it writes (a change log beside the document, folded into it).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
-import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from tinydb import TinyDB
 from tinydb.storages import MemoryStorage, Storage
 
-from vsee_sim.core.store import World, Worlds, is_collection
+from vsee_sim.core.store import World, is_collection
 
 NAMESPACES = "_namespaces"
+
+
+TEMP_PREFIX, TEMP_SUFFIX = ".vsee-sim-", ".tmp"
+_LEGACY_TEMP = re.compile(r"^\.vsee-sim-[a-z0-9_]{8}\.tmp$")  # mkstemp's, before temps named their file
 
 
 class AtomicJSONStorage(Storage):
@@ -39,38 +43,77 @@ class AtomicJSONStorage(Storage):
 
     def read(self) -> dict | None:
         try:
-            with open(self.path, encoding="utf-8") as fh:
+            with open(self.path, "rb") as fh:
                 text = fh.read()
         except FileNotFoundError:
             return None
         return json.loads(text) if text.strip() else None
 
     def write(self, data: dict) -> None:
-        directory = os.path.dirname(os.path.abspath(self.path)) or "."
-        fd, tmp = tempfile.mkstemp(prefix=".vsee-sim-", suffix=".tmp", dir=directory)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(data, fh, separators=(",", ":"))
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
-        dir_fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        write_document(self.path, ((name, list(docs.values())) for name, docs in data.items()))
 
     def close(self) -> None:
         pass
 
 
-def world_tables(world: World) -> dict[str, list[dict]]:
-    """A world as TinyDB tables (name -> documents)."""
-    state = world.to_dict()
+def write_document(path: str, tables: Iterable[tuple[str, list[dict]]]) -> int:
+    """Write (table name, documents) pairs as one TinyDB JSON document, atomically:
+    a kill at any moment leaves the old file or the new one. Returns its size in bytes.
+
+    Each table is encoded on its own (the C encoder; ``json.dump`` would use the pure
+    Python one), so request threads get the interpreter between tables.
+    """
+    directory = os.path.dirname(os.path.abspath(path)) or "."
+    fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.path.basename(path)}.", suffix=TEMP_SUFFIX,
+                               dir=directory)
+    try:
+        size = 0
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            sep = "{"
+            for name, docs in tables:
+                chunk = sep + json.dumps(name) + ":" + json.dumps(
+                    {str(i + 1): doc for i, doc in enumerate(docs)}, separators=(",", ":"))
+                fh.write(chunk)
+                size += len(chunk)
+                sep = ","
+            fh.write("{}" if sep == "{" else "}")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    fsync_directory(directory)
+    return size
+
+
+def fsync_directory(directory: str) -> None:
+    dir_fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def remove_orphans(path: str) -> list[str]:
+    """Remove the temp files a kill during a write left beside ``path``; their names."""
+    directory = os.path.dirname(os.path.abspath(path)) or "."
+    own = f"{TEMP_PREFIX}{os.path.basename(path)}."
+    removed = []
+    for name in os.listdir(directory):
+        if name.endswith(TEMP_SUFFIX) and (name.startswith(own) or _LEGACY_TEMP.match(name)):
+            try:
+                os.unlink(os.path.join(directory, name))
+                removed.append(name)
+            except FileNotFoundError:
+                pass
+    return removed
+
+
+def world_tables(world: World | dict) -> dict[str, list[dict]]:
+    """A world (or its ``to_dict()``) as TinyDB tables (name -> documents)."""
+    state = dict(world.to_dict() if isinstance(world, World) else world)
     ns = state["name"]
     tables: dict[str, list[dict]] = {}
     accounts = []
@@ -89,16 +132,18 @@ def world_tables(world: World) -> dict[str, list[dict]]:
 
 
 def tables_to_worlds(tables: dict[str, list[dict]]) -> dict[str, dict]:
-    """TinyDB tables back to world exports (namespace -> export dict)."""
+    """TinyDB tables back to world exports (namespace -> export dict), in one pass over
+    the tables (a file of 200 namespaces has about 2,800)."""
+    collections: dict[str, list[tuple[str, str, list[dict]]]] = {}
+    for name, docs in tables.items():
+        if name.count("/") == 2:
+            ns, code, kind = name.split("/")
+            collections.setdefault(ns, []).append((code, kind, docs))
     exports: dict[str, dict] = {}
     for ns_doc in tables.get(NAMESPACES, []):
         ns = ns_doc["name"]
         accounts = {a["code"]: dict(a) for a in tables.get(f"{ns}/_accounts", [])}
-        prefix = f"{ns}/"
-        for name, docs in tables.items():
-            if not name.startswith(prefix) or name.count("/") != 2:
-                continue
-            _, code, kind = name.split("/")
+        for code, kind, docs in collections.get(ns, ()):
             if code in accounts:
                 accounts[code][kind] = docs
         exports[ns] = {**ns_doc, "accounts": list(accounts.values()),
@@ -157,86 +202,71 @@ def check_exports(exports: dict[str, dict]) -> dict[str, dict]:
     return exports
 
 
-def read_datafile(path: str, db: TinyDB | None = None) -> dict[str, dict]:
-    """The namespaces of a data file, or ValueError saying what is wrong with it."""
+# What ``vsee-sim serve`` parsed to check the --data file before the server starts, kept
+# for the app's load so the file is read and parsed once (``take_checked``). A server
+# that forks its worker leaves the copy to the child: the parent drops its own.
+_checked: dict[tuple, dict[str, dict]] = {}
+os.register_at_fork(after_in_parent=_checked.clear)
+
+
+def _file_key(path: str) -> tuple:
+    st = os.stat(path)
+    return os.path.realpath(path), st.st_size, st.st_mtime_ns, st.st_ino
+
+
+def take_checked(path: str) -> dict[str, dict] | None:
+    """The namespaces ``read_datafile(path, keep=True)`` parsed, if the file is unchanged."""
     try:
-        db = db or TinyDB(path, storage=AtomicJSONStorage)
-        tables = read_tables(db)
+        return _checked.pop(_file_key(path), None)
+    except OSError:
+        return None
+    finally:
+        _checked.clear()
+
+
+def read_datafile(path: str, keep: bool = False) -> dict[str, dict]:
+    """The namespaces of a data file (none if it is missing or empty), or ValueError
+    saying what is wrong with it. The file is read and parsed once; ``keep`` holds the
+    result for ``take_checked``."""
+    try:
+        key = _file_key(path) if keep and os.path.exists(path) else None
+        document = AtomicJSONStorage(path).read()
+        if document is None:
+            return {}
+        if not isinstance(document, dict) or not all(isinstance(t, dict) for t in document.values()):
+            raise ValueError("not a TinyDB document (an object of tables)")
+        tables = {name: list(docs.values()) for name, docs in document.items()}
         exports = check_exports(tables_to_worlds(tables))
         if tables and not exports:
             raise ValueError("no namespace in it")
+        if key is not None:
+            _checked.clear()
+            _checked[key] = exports
         return exports
-    except ValueError as exc:
+    except ValueError as exc:  # json's JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise ValueError(f"{path} is not a vsee-sim data file: {exc}") from None
     except (KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"{path} is not a vsee-sim data file: unexpected structure ({exc!r})") from None
 
 
-class DataFile:
-    """``--data FILE``: load every namespace at start, flush changes in the background."""
+def check_data_path(path: str) -> None:
+    """ValueError in one sentence unless ``--data`` can be written: its directory exists
+    and is writable (the file itself is made by the first save)."""
+    directory = os.path.dirname(os.path.abspath(path)) or "."
+    if os.path.isdir(path):
+        raise ValueError(f"--data {path} is a directory; give a file such as {path.rstrip('/')}/state.json")
+    if not os.path.isdir(directory):
+        raise ValueError(f"--data {path}: the directory {directory} does not exist")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise ValueError(f"--data {path}: the directory {directory} is not writable by this user")
+    if os.path.exists(path) and not os.access(path, os.R_OK):
+        raise ValueError(f"--data {path} cannot be read by this user")
 
-    def __init__(self, path: str, worlds: Worlds, interval: float = 0.2):
-        self.path = path
-        self.worlds = worlds
-        self.interval = interval
-        self.db = TinyDB(path, storage=AtomicJSONStorage)
-        self.persisted_version = -1
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._flush_lock = threading.Lock()
-        self._flushed = threading.Condition()
 
-    def load(self) -> int:
-        """Restore the namespaces found in the file; returns how many.
+def __getattr__(name: str):
+    # ``DataFile`` lived here before ``--data`` got its own module; keep old imports working.
+    if name == "DataFile":
+        from vsee_sim.core.datafile import DataFile
 
-        A file that is not a vsee-sim data file raises ValueError naming it, and is
-        left untouched (the flusher is not started).
-        """
-        exports = read_datafile(self.path, self.db)
-        for name, state in exports.items():
-            world = self.worlds.get(name)
-            world.load_dict(state)
-            world.ids.resume()  # the last writes may be lost: never reissue their ids
-        self.persisted_version = self.worlds.version
-        return len(exports)
-
-    def flush(self) -> int:
-        """Write everything now if it changed; returns the version written."""
-        with self._flush_lock:
-            version = self.worlds.version
-            if version == self.persisted_version:
-                return version
-            tables: dict[str, list[dict]] = {}
-            namespaces: list[dict] = []
-            for _, world in self.worlds.items():
-                world_t = world_tables(world)
-                namespaces.extend(world_t.pop(NAMESPACES))
-                tables.update(world_t)
-            tables[NAMESPACES] = namespaces
-            write_tables(self.db, tables)
-            with self._flushed:
-                self.persisted_version = version
-                self._flushed.notify_all()
-            return version
-
-    def wait_persisted(self, version: int, timeout: float) -> bool:
-        """Block until a flush has written ``version`` (or ``timeout`` passes)."""
-        with self._flushed:
-            return self._flushed.wait_for(lambda: self.persisted_version >= version, timeout)
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="vsee-sim-flusher", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                self.flush()
-            except Exception:  # noqa: BLE001 - the flusher must survive a bad write and retry
-                continue
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread:
-            self._thread.join(timeout=5)
-        self.flush()
+        return DataFile
+    raise AttributeError(name)

@@ -39,7 +39,7 @@ class AccountDB:
     def collection(self, name: str) -> Collection:
         found = self.collections.get(name)
         if found is None:
-            found = self.collections[name] = Collection(name, "id", self._log)
+            found = self.collections[name] = Collection(name, "id", self._log, ("account", self.code, name))
         return found
 
     def __getattr__(self, name: str) -> Collection:
@@ -64,8 +64,8 @@ class World:
         self.clock = Clock()
         self.ids = Ids(namespace_seed(seed, name))
         self.accounts: dict[str, AccountDB] = {}
-        self.tokens = Collection("tokens", "token", self.log)
-        self.outbox = Collection("outbox", "id", self.log)  # what the real service would send
+        self.tokens = Collection("tokens", "token", self.log, ("tokens",))
+        self.outbox = Collection("outbox", "id", self.log, ("outbox",))  # what the real service would send
         # The control plane's own state (webhooks, deliveries, faults, autopilot): exported,
         # snapshotted and persisted with the namespace, emptied by a reset.
         self.sim: dict[str, Collection] = {}
@@ -89,32 +89,33 @@ class World:
         """A control-plane collection of this namespace (``webhooks``, ``faults``...)."""
         found = self.sim.get(kind)
         if found is None:
-            found = self.sim[kind] = Collection(kind, "id", self.log)
+            found = self.sim[kind] = Collection(kind, "id", self.log, ("sim", kind))
         return found
 
     def touch(self) -> None:
         """Count a change made outside the collections (the clock), for the flusher."""
-        self.log.versions.bump()
+        self.log.touched()
 
     # -- loading ---------------------------------------------------------
-    def load_fixture(self, fixture: dict) -> None:
+    def load_fixture(self, fixture: dict, relative: bool = True) -> None:
         """Load a freshly parsed fixture (its nested values are shared, not copied).
 
         The fixture is checked first (ValueError), so a bad one changes nothing.
+        ``relative=False`` (an export: its times are absolute) skips ``relative_times``.
         """
         validate_fixture(fixture)
         self.accounts.clear()
-        self.tokens = Collection("tokens", "token", self.log)
-        self.outbox = Collection("outbox", "id", self.log)
+        self.tokens = Collection("tokens", "token", self.log, ("tokens",))
+        self.outbox = Collection("outbox", "id", self.log, ("outbox",))
         self.sim = {}
         self.default_account = fixture.get("default_account") or ""
         for account in fixture.get("accounts", []):
-            self._load_account(account)
+            self._load_account(account, relative)
         if not self.default_account and self.accounts:
             self.default_account = next(iter(self.accounts))
-        self.touch()
+        self.log.replaced()
 
-    def _load_account(self, data: dict) -> None:
+    def _load_account(self, data: dict, relative: bool = True) -> None:
         code = data["code"]
         meta = {k: v for k, v in data.items() if not is_collection(k, v)}
         db = self.accounts[code] = AccountDB(code, meta, self.log)
@@ -125,12 +126,14 @@ class World:
                 for token in records:
                     self.tokens.insert({**token, "account": code})
                 continue
-            coll = db.collection(kind)
+            now = self.clock.ts()
+            ready = []
             for record in records:
                 if "id" not in record:
                     record = {**record, "id": self.ids.uuid()}
-                coll.insert(relative_times(record, self.clock.ts()))
+                ready.append(relative_times(record, now) if relative else record)
                 self.ids.bump(kind, record["id"])
+            db.collection(kind).load(ready)
 
     # -- access ----------------------------------------------------------
     def account(self, code: str | None) -> AccountDB | None:
@@ -178,14 +181,11 @@ class World:
         """Replace this world's state with an export (snapshot restore, --data load)."""
         with self.lock:
             self.load_fixture({"default_account": data.get("default_account"),
-                               "accounts": data.get("accounts", [])})
-            for token in data.get("tokens", []):
-                self.tokens.insert(token)
-            for message in data.get("outbox", []):
-                self.outbox.insert(message)
+                               "accounts": data.get("accounts", [])}, relative=False)
+            self.tokens.load(data.get("tokens", []))
+            self.outbox.load(data.get("outbox", []))
             for kind, records in (data.get("sim") or {}).items():
-                for record in records:
-                    self.sim_collection(kind).insert(record)
+                self.sim_collection(kind).load(records)
             self.clock = Clock.from_dict(data.get("clock"))
             if data.get("ids"):
                 self.ids = Ids.from_dict(data["ids"])
@@ -194,7 +194,7 @@ class World:
             self.seeded_fixture = seeded if isinstance(seeded, str) else None
             if isinstance(data.get("seed"), int):
                 self.seed = data["seed"]
-            self.touch()
+            self.log.replaced()
 
 
 def is_collection(key: str, value: Any) -> bool:
@@ -272,6 +272,7 @@ class Worlds:
         self._worlds: OrderedDict[str, World] = OrderedDict()
         self._lock = threading.Lock()
         self.versions = Versions()
+        self.dropped: list[str] = []  # with tracking on: dropped since the flusher's last take
         self.evicted = 0
         self.recreated = 0
         self._evicted_names: OrderedDict[str, None] = OrderedDict()
@@ -317,6 +318,10 @@ class Worlds:
             while len(self._evicted_names) > EVICTED_REMEMBERED:
                 self._evicted_names.popitem(last=False)
 
+    def peek(self, name: str) -> World | None:
+        """The namespace if this process holds it (never made from the fixture)."""
+        return self._worlds.get(name)
+
     def names(self) -> list[str]:
         with self._lock:
             return list(self._worlds)
@@ -330,8 +335,27 @@ class Worlds:
             dropped = self._worlds.pop(name, None) is not None
             self._evicted_names.pop(name, None)  # dropped on purpose: its return is no surprise
             if dropped:
+                if self.versions.tracking:
+                    self.dropped.append(name)
                 self.versions.bump()
             return dropped
+
+    def take(self) -> tuple[list[str], list[tuple[str, World]]]:
+        """(namespaces dropped since the last take, every namespace now), read together so
+        a drop and a re-creation of the same name are saved in the order they happened."""
+        with self._lock:
+            dropped, self.dropped = self.dropped, []
+            return dropped, list(self._worlds.items())
+
+    def restore(self, name: str, state: dict) -> World:
+        """A namespace made straight from an export (a --data load): no fixture is loaded
+        first, and no on-load hook runs (the export is a settled state)."""
+        world = World(name, {"accounts": []}, self.seed, self.fixture_name, self.versions)
+        world.load_dict(state)
+        with self._lock:
+            self._worlds[name] = world
+            self._last = name
+        return world
 
     def reset(self, name: str, fixture_name: str | None = None, seed: int | None = None) -> World:
         """Put a namespace back to its fixture (a fresh seed sequence too: the server's

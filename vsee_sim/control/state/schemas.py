@@ -30,6 +30,9 @@ class HealthOut(OutSchema):
                                                      "namespace_bytes, total_bytes, per_namespace"})
     webhooks = fields.Dict(metadata={"description": "the sender pool: senders, connect_timeout, read_timeout "
                                                     "(s), queued, in_flight, attempts"})
+    persistence = fields.Dict(metadata={
+        "description": "with --data: file, log, interval, persisted (version on disk), last_saved_at, "
+                       "last_folded_at, log_bytes, errors, failing, last_error {message, during, at}"})
 
 
 class HealthQuery(WireSchema):

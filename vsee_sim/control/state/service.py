@@ -52,6 +52,7 @@ def health(worlds: Worlds, world: World, datafile: DataFile | None, wait_persist
         "fixture": world.fixture_name, "seed": world.seed,
         "write_version": worlds.version, "persisted_version": persisted_version,
         "clock": world.clock.to_dict(),
+        **({"persistence": datafile.status()} if datafile else {}),
     }
     if settings is not None:
         out["snapshots"] = {"bytes": snapshot_bytes_total(worlds), "namespace_bytes": settings.snapshot_bytes,
