@@ -41,7 +41,9 @@ def test_readme_shell_examples_run_against_a_live_simulator(block, vsee_server):
     assert run.returncode == 0, f"{script}\n--- stdout\n{run.stdout}\n--- stderr\n{run.stderr}"
     # What the README says each block prints, it prints.
     after = TEXT.split(block, 1)[1].split("```", 2)[1]   # from the closing fence to the next block
-    for promised in re.findall(r"prints `([^`]+)`", after):
+    promises = [p for run_ in re.findall(r"prints ((?:`[^`]+`(?: then | and )?)+)", after)
+                for p in re.findall(r"`([^`]+)`", run_)]
+    for promised in promises:
         pattern = re.escape(promised.replace("http://127.0.0.1:8000", vsee_server)).replace(
             re.escape("<id>"), r"\d+")
         assert re.search(pattern, run.stdout), (promised, run.stdout)
