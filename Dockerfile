@@ -12,6 +12,9 @@
 # A named volume inherits the directory's ownership; a host bind mount must be
 # writable by uid 10001 (or run with --user "$(id -u)").
 #
+# One process (waitress; the state is in memory): `docker stop` (SIGTERM) finishes the
+# requests in flight, flushes --data and exits.
+#
 # Keep the CMD's --port 8000: the HEALTHCHECK below probes 127.0.0.1:8000.
 # /_sim/health answers even when VSEE_SIM_ADMIN_TOKEN is set, but not with --no-control.
 

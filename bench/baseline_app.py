@@ -1,11 +1,11 @@
 """The baseline for bench/run.py: a bare Flask app returning a small JSON dict.
 
-Served by gunicorn with the same settings as ``vsee-sim serve`` (1 worker, gthread,
-8 threads, no access log), so the ratio vsee-sim/baseline measures what the simulator
-adds on top of Flask + gunicorn: routing through flask-smorest, tenancy, auth, the
+Served by waitress with the same settings as ``vsee-sim serve`` (one process, 8 app
+threads, no access log), so the ratio vsee-sim/baseline measures what the simulator
+adds on top of Flask + waitress: routing through flask-smorest, tenancy, auth, the
 store, marshmallow serialisation.
 
-    gunicorn --workers 1 --worker-class gthread --threads 8 --chdir bench baseline_app:app
+    cd bench && waitress-serve --listen=127.0.0.1:8001 --threads=8 baseline_app:app
 """
 
 from __future__ import annotations

@@ -5,9 +5,9 @@
 
 Measures (see bench/README.md):
 1. throughput and latency of GET /me and POST /users/sso at concurrency 1 and 16,
-   against a bare Flask app (bench/baseline_app.py) on the same gunicorn settings;
+   against a bare Flask app (bench/baseline_app.py) on the same server settings (waitress);
 2. start-up: spawn of ``vsee-sim serve`` to the first 200 of /_sim/health (median);
-3. RSS of the gunicorn worker at start and after 10k SSO users in one namespace;
+3. RSS of the server process at start and after 10k SSO users in one namespace;
 4. scaling: GET /me and POST /users/sso latency with 1k and with 50k users in one account.
 
 Load: ``wrk`` (Debian package) for throughput/latency when it is on PATH, else a small
@@ -41,7 +41,7 @@ from urllib.parse import urlencode
 
 HERE = Path(__file__).resolve().parent
 HOST = "127.0.0.1"
-THREADS = 8  # vsee-sim serve's default gthread threads; the baseline uses the same
+THREADS = 8  # vsee-sim serve's default app threads; the baseline uses the same
 RUN_ID = uuid.uuid4().hex[:8]
 SERVER_ENV: dict[str, str] | None = None  # set by snapshot_code(): servers import the copy
 
@@ -97,27 +97,8 @@ class Server:
             time.sleep(0.005)
         raise RuntimeError(f"{self.name} not healthy after {timeout}s:\n{self.tail()}")
 
-    def worker_pid(self) -> int:
-        """The gunicorn worker: the (one) child of the arbiter we spawned."""
-        pid = self.proc.pid
-        try:
-            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        except OSError:
-            children = []
-        if not children:  # kernels without the children file: scan ppids
-            for stat in Path("/proc").glob("[0-9]*/stat"):
-                try:
-                    fields = stat.read_text().rsplit(")", 1)[1].split()
-                except OSError:
-                    continue
-                if int(fields[1]) == pid:
-                    children.append(stat.parent.name)
-        if not children:
-            raise RuntimeError(f"{self.name}: no gunicorn worker under pid {pid}")
-        return int(children[0])
-
     def rss_kib(self) -> int:
-        for line in Path(f"/proc/{self.worker_pid()}/status").read_text().splitlines():
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
         raise RuntimeError("no VmRSS")
@@ -183,9 +164,10 @@ def vsee_server(args, workdir: Path) -> Server:
 
 def baseline_server(workdir: Path) -> Server:
     port = free_port()
-    argv = [sys.executable, "-m", "gunicorn", "--bind", f"{HOST}:{port}", "--workers", "1",
-            "--worker-class", "gthread", "--threads", str(THREADS), "--timeout", "120",
-            "--graceful-timeout", "5", "--error-logfile", "-", "--chdir", str(HERE), "baseline_app:app"]
+    # waitress, as vsee-sim serve: one process, the same number of app threads
+    argv = [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(HERE)!r}); "
+            "from waitress.runner import run; run()", f"--listen={HOST}:{port}", f"--threads={THREADS}",
+            "baseline_app:app"]
     return Server("baseline", argv, port, workdir)
 
 
@@ -564,7 +546,7 @@ def report(args, argv: list[str], sizes: dict, startup: dict, tput: dict, scale:
 
     L.append("## 1. Throughput and latency vs the bare Flask baseline")
     L.append("")
-    L.append(f"Same gunicorn settings (1 worker, gthread, {THREADS} threads, no access log); "
+    L.append(f"Same server settings (waitress, one process, {THREADS} app threads, no access log); "
              f"median of {sizes['reps']} runs of {sizes['duration_s']:g} s per cell, "
              f"after {sizes['warmup_s']:g} s warm-up, alternating between the two servers "
              "(both up side by side); "
@@ -591,12 +573,12 @@ def report(args, argv: list[str], sizes: dict, startup: dict, tput: dict, scale:
     L.append("|---|---:|---:|---:|---:|---:|")
     L.append(f"| vsee-sim serve (fixture {args.fixture}) | {s['median_s']:.3f} s | {s['min_s']:.3f} s "
              f"| {s['max_s']:.3f} s | {len(s['runs'])} | {ratio(s['median_s'], sb['median_s'])} |")
-    L.append(f"| baseline (gunicorn + Flask) | {sb['median_s']:.3f} s | {sb['min_s']:.3f} s "
+    L.append(f"| baseline (waitress + Flask) | {sb['median_s']:.3f} s | {sb['min_s']:.3f} s "
              f"| {sb['max_s']:.3f} s | {len(sb['runs'])} | 1.00x |")
     L.append("")
 
     r0, rm, rl = scale["rss_start_kib"], scale["rss_mem_kib"], scale["rss_large_kib"]
-    L.append("## 3. Memory (VmRSS of the gunicorn worker)")
+    L.append("## 3. Memory (VmRSS of the server process)")
     L.append("")
     L.append("| point | RSS | ratio to vsee-sim at start | ratio to baseline at start | per SSO user |")
     L.append("|---|---:|---:|---:|---:|")

@@ -1,8 +1,8 @@
 """The ``vsee-sim`` command (click).
 
-``vsee-sim serve`` runs the simulator (one process: the state lives in memory) with the
-demo clinic loaded by default. ``vsee-sim routes`` lists every route with the base paths
-it answers under; ``vsee-sim openapi print`` writes the OpenAPI document.
+``vsee-sim serve`` runs the simulator (waitress, vsee_sim/serving: one process, as the state
+lives in memory) with the demo clinic loaded by default. ``vsee-sim routes`` lists every route
+with the base paths it answers under; ``vsee-sim openapi print`` writes the OpenAPI document.
 ``vsee-sim export | import`` save and load a namespace of a running server;
 ``vsee-sim replay`` re-sends a journal (GET /_sim/journal) to a server.
 
@@ -53,15 +53,16 @@ def _build_app(fixture: str | None, **overrides):
               help="Persist every namespace to this TinyDB JSON file (loaded at start).")
 @click.option("--seed", default=None, type=SEED,
               help="Seed for ids, tokens and fault draws (a signed 64-bit integer).")
-@click.option("--threads", default=8, show_default=True, type=int, help="gunicorn gthread threads.")
+@click.option("--threads", default=8, show_default=True, type=int,
+              help="App threads (slow or idle connections take none: the server reads whole requests first).")
 @click.option("--no-control", is_flag=True, help="Switch the /_sim control plane off.")
 @click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
               help="Allow this browser origin (repeat; a regex if it starts with ^). "
                    "Default: any localhost or 127.0.0.1 origin (env VSEE_SIM_CORS_ORIGINS, comma-separated).")
 @click.option("--quiet", is_flag=True, help="No access log.")
 def serve(host, port, fixture, data, seed, threads, no_control, cors_origins, quiet):
-    """Serve the simulator with gunicorn (gthread), one log line per request."""
-    from gunicorn.app.base import BaseApplication
+    """Serve the simulator (waitress, one process), one log line per request."""
+    from vsee_sim.serving import serve as run
 
     _check_inputs(fixture, data)
     overrides = {"FIXTURE": fixture, "DATA": data, "SEED": seed}
@@ -69,33 +70,7 @@ def serve(host, port, fixture, data, seed, threads, no_control, cors_origins, qu
         overrides["CONTROL"] = False
     if cors_origins:
         overrides["CORS_ORIGINS"] = list(cors_origins)
-
-    class Server(BaseApplication):
-        def load_config(self):
-            self.cfg.set("bind", f"{host}:{port}")
-            self.cfg.set("workers", 1)  # state is in this process's memory
-            self.cfg.set("worker_class", "gthread")
-            self.cfg.set("threads", threads)
-            self.cfg.set("timeout", 120)
-            self.cfg.set("graceful_timeout", 5)
-            self.cfg.set("accesslog", None if quiet else "-")
-            self.cfg.set("access_log_format", '%(h)s "%(r)s" %(s)s %(b)s %(M)sms ns=%({x-sim-namespace}i)s')
-            self.cfg.set("errorlog", "-")
-            self.cfg.set("post_worker_init", _announce_ready)
-
-        def load(self):
-            from vsee_sim.app import create_app
-
-            return create_app(overrides)
-
-    click.echo(f"vsee-sim: serving on http://{host}:{port}/api_v3/ (docs: http://{host}:{port}/docs)")
-    Server().run()
-
-
-def _announce_ready(worker) -> None:
-    """One line once the app is loaded and requests are answered: what a supervisor (or a
-    test) can wait for instead of polling."""
-    worker.log.info("vsee-sim: ready (worker %s)", worker.pid)
+    run(overrides, host, port, threads, quiet, echo=click.echo)
 
 
 def _check_fixture(fixture: str | None) -> None:

@@ -150,9 +150,28 @@ def test_a_session_ends_with_its_token(client, world):
 
 def test_sign_out_clears_the_session(client):
     sign_in(client, PATIENT_201)
-    page = get(client, "/vc/next/logout")
-    assert page.status == 200 and page.has("signed-out") and session_cookie(client) is None
+    form = get(client, "/vc/next/logout")
+    assert form.status == 200 and form.has("logout-button") and session_cookie(client) is not None
+    r = client.post("/vc/next/logout", data={"csrf": form.csrf})
+    assert r.status_code == 200 and session_cookie(client) is None
     assert_error_page(get(client, "/vc/next/u/clinic"), 401)
+
+
+def test_sign_out_needs_the_form_so_another_site_cannot_sign_anyone_out(client):
+    sign_in(client, PATIENT_201)
+    assert get(client, "/vc/next/logout").status == 200          # a cross-site link or <img>
+    for form in ({}, {"csrf": "0" * 32}):                         # a cross-site form post
+        assert client.post("/vc/next/logout", data=form).status_code == 403
+    assert get(client, "/vc/next/u/clinic").status == 200         # still signed in
+
+
+def test_portal_pages_and_docs_cannot_be_framed(client):
+    sign_in(client, PATIENT_201)
+    for path in ("/vc/next/u/clinic", "/vc/next/logout", "/docs", "/vc/next/u/nowhere"):
+        r = client.get(path, headers={"Accept": "text/html"})
+        assert r.mimetype == "text/html", path
+        assert r.headers["X-Frame-Options"] == "DENY", path
+        assert r.headers["Content-Security-Policy"] == "frame-ancestors 'none'", path
 
 
 # -- every page: HTML, offline, titled ------------------------------------------------------------------

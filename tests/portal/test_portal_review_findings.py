@@ -53,7 +53,9 @@ def test_a_header_chosen_namespace_session_stays_in_its_namespace(app, client, n
 
 def test_logging_out_ends_only_that_namespace_session(app, client, ns):
     _sign_in(client, "/vc/next")
-    out = client.get("/vc/next/logout")
+    form = Page(client.get("/vc/next/logout"))       # a GET only shows the sign-out button
+    assert form.status == 200 and form.csrf
+    out = client.post("/vc/next/logout", data={"csrf": form.csrf})
     assert out.status_code == 200
     assert "Expires=Thu, 01 Jan 1970" in _cookie(out, f"vsee_sim_portal_{ns}")
     _not_signed_in(Page(client.get("/vc/next/u/clinic")))

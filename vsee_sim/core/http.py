@@ -21,7 +21,7 @@ from flask import Flask, g, jsonify, request
 from flask_smorest import Api, Blueprint
 from marshmallow import Schema, fields
 from webargs.flaskparser import FlaskParser
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import Rule
 
 from vsee_sim.core.body import read_body
@@ -201,6 +201,7 @@ class SimApi(Api):
 
 def install_error_handlers(app: Flask) -> None:
     app.register_error_handler(ApiError, error_response)
+    app.after_request(frame_guard)
 
     @app.errorhandler(Exception)
     def _unexpected(error):  # the simulator must never answer with a traceback
@@ -283,6 +284,8 @@ class SimFlask(Flask):
         self.after_commit: list = []
 
     def dispatch_request(self):
+        if isinstance(request.routing_exception, MethodNotAllowed):
+            request.routing_exception.valid_methods = allowed_methods()
         if request.routing_exception is not None or request.endpoint in (None, "static"):
             return super().dispatch_request()
         state = self.extensions.get("vsee_sim")
@@ -312,6 +315,49 @@ def after_transaction(make) -> AfterTransaction:
     """Return this from a view: ``make()`` builds the response once the namespace lock is
     released. It must use only values the view read under the lock, never the store."""
     return AfterTransaction(make)
+
+
+    def make_default_options_response(self):
+        response = self.response_class()
+        response.allow.update(allowed_methods())
+        return response
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods() -> list[str]:
+    """The methods this path answers, for ``Allow`` (OPTIONS and 405).
+
+    werkzeug counts every rule that matches the path: ``/visits/add_walkin`` (POST) is also
+    ``/visits/<visit_id>`` (GET), which would answer it with a 404. A path that a fixed rule
+    names is answered by fixed rules only, so only their methods count.
+    """
+    adapter = _request_ctx_adapter()
+    found: dict[str, Rule] = {}
+    for method in _METHODS:
+        try:
+            rule, _ = adapter.match(request.path, method=method, return_rule=True)
+        except HTTPException:
+            continue
+        found[method] = rule
+    if any(not rule.arguments for rule in found.values()):
+        found = {m: rule for m, rule in found.items() if not rule.arguments}
+    return sorted({*found, "OPTIONS"})
+
+
+def _request_ctx_adapter():
+    from flask import current_app
+
+    return current_app.url_map.bind_to_environ(request.environ)
+
+
+def frame_guard(response):
+    """HTML pages (portal, /docs, error pages) may not be framed by another site."""
+    if response.mimetype == "text/html":
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
+    return response
 
 
 def outside_transaction(view):

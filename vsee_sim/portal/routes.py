@@ -203,8 +203,18 @@ def auth():
 
 
 @bp.get("/logout")
+def logout_page():
+    """A signed-in visitor gets a sign-out button (a POST with the CSRF field): a link or an
+    image on another site cannot sign anyone out."""
+    signed_in = bool(session_value())
+    return render("signed_out.html", title="Sign out" if signed_in else "Signed out", signed_in=signed_in)
+
+
+@bp.post("/logout")
 def logout():
-    response = render("signed_out.html", title="Signed out")
+    if session_value():
+        service.check_csrf(session_value(), request.form.get("csrf"))
+    response = render("signed_out.html", title="Signed out", signed_in=False)
     path = ns_prefix() or "/"
     response.delete_cookie(cookie_name(SESSION_COOKIE), path=path)
     response.delete_cookie(cookie_name(NONAV_COOKIE), path=path)
