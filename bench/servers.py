@@ -4,9 +4,9 @@ Each candidate serves the same ``create_app()`` (demo clinic, seed 1, no access 
 8 app threads, one process) and gets, in the same run:
 
 1. throughput: ``GET /api_v3/me.json`` with the documented token at concurrency 1 and 16,
-   measured by wrk pinned to CPU 1 while the server is pinned to CPU 0 (``taskset``), two
-   rounds in alternating order; reported as req/s, p50, p99 and the ratio to gunicorn
-   gthread (``vsee-sim serve`` before this change);
+   measured by wrk pinned to CPU 1 while the servers are pinned to CPU 0 (``taskset``), all
+   up side by side, 5 rounds of 3 s cells in alternating order (median); reported as req/s,
+   p50, p99 and the ratio to gunicorn gthread (``vsee-sim serve`` before this change);
 2. the slow-client probes of issue 12, each on a fresh server: 8 and 20 sockets that send a
    partial request head; 20 that announce ``Content-Length: 100000`` on a POST whose view
    reads the body and send 1 byte; 8 idle connections. While they are open, 5 normal
@@ -171,11 +171,14 @@ def wrk(port: int, conc: int, seconds: int) -> dict:
     if shutil.which("taskset") and os.cpu_count() and os.cpu_count() > 1:
         argv = ["taskset", "-c", "1", *argv]
     out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 30).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    found = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if not found:
+        raise RuntimeError(f"wrk said:\n{out}")
+    rps = float(found.group(1))
 
     def pct(p: str) -> float:
-        value, unit = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)$", out, re.M).groups()
-        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+        value, unit = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s|m)\s*$", out, re.M).groups()
+        return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
 
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     sock_err = re.search(r"Socket errors: (.*)", out)
@@ -223,17 +226,22 @@ def run(args) -> str:
     started = time.time()
     load0 = os.getloadavg()
     tput: dict[tuple[str, int], list[dict]] = {}
-    for rnd in range(args.rounds):
-        for kind in (kinds if rnd % 2 == 0 else list(reversed(kinds))):
-            server = Server(kind, workdir)
-            try:
-                for _ in range(200):
-                    request_ms(server.port)  # warm
-                for conc in (1, 16):
-                    tput.setdefault((kind, conc), []).append(wrk(server.port, conc, args.seconds))
-            finally:
-                server.stop()
-            print(kind, "round", rnd + 1, {c: tput[(kind, c)][-1]["rps"] for c in (1, 16)}, flush=True)
+    servers = {}
+    try:  # all up side by side (idle ones cost nothing); cells alternate, so load drift hits all alike
+        for kind in kinds:
+            servers[kind] = Server(kind, workdir)
+            for _ in range(200):
+                request_ms(servers[kind].port)  # warm
+        for rnd in range(args.rounds):
+            order = kinds if rnd % 2 == 0 else list(reversed(kinds))
+            for conc in (1, 16):
+                for kind in order:
+                    tput.setdefault((kind, conc), []).append(wrk(servers[kind].port, conc, args.seconds))
+            done = {k: [tput[(k, c)][-1]["rps"] for c in (1, 16)] for k in kinds}
+            print("round", rnd + 1, done, flush=True)
+    finally:
+        for server in servers.values():
+            server.stop()
     probes: dict[tuple[str, str], dict] = {}
     for kind in kinds if not args.no_probes else []:
         for name, (count, payload) in PROBES.items():
@@ -256,7 +264,8 @@ def report(kinds, tput, probes, started, load0, args) -> str:
         f"- Versions: {versions(kinds)}",
         f"- Command: `python bench/servers.py{' --out ' + args.out if args.out else ''}`; "
         "server pinned to CPU 0, "
-        f"wrk (1 thread) to CPU 1; {args.rounds} rounds of {args.seconds} s per cell, alternating order; "
+        f"wrk (1 thread) to CPU 1; all servers up side by side, {args.rounds} rounds of {args.seconds} s per "
+        "cell, alternating order, median; "
         f"{THREADS} app threads, no access log, one process",
         "",
         "| server | c=1 req/s | ratio | p50 | p99 | c=16 req/s | ratio | p50 | p99 | non-2xx |",
@@ -301,8 +310,8 @@ def main() -> None:
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out")
-    parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--seconds", type=int, default=3)
     parser.add_argument("--only", nargs="*")
     parser.add_argument("--workdir")
     parser.add_argument("--no-probes", action="store_true", help="throughput only")
