@@ -301,6 +301,11 @@ class SimFlask(Flask):
             hook(world)
         return rv.make() if isinstance(rv, AfterTransaction) else rv
 
+    def make_default_options_response(self):
+        response = self.response_class()
+        response.allow.update(allowed_methods())
+        return response
+
 
 class AfterTransaction:
     """A view's response made after its transaction, outside the world lock (see SimFlask)."""
@@ -315,12 +320,6 @@ def after_transaction(make) -> AfterTransaction:
     """Return this from a view: ``make()`` builds the response once the namespace lock is
     released. It must use only values the view read under the lock, never the store."""
     return AfterTransaction(make)
-
-
-    def make_default_options_response(self):
-        response = self.response_class()
-        response.allow.update(allowed_methods())
-        return response
 
 
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
