@@ -1,6 +1,7 @@
 # vsee-sim: a stateful simulator of the VSee Clinic API (api_v3).
 #
 #   docker build -t vsee-sim .
+#   docker build --build-arg BASE=my-registry/python:3.11-slim -t vsee-sim .   # another base
 #   docker run --rm -p 8000:8000 vsee-sim                       # demo clinic, state in memory
 #   docker run --rm -p 8000:8000 vsee-sim vsee-sim serve --host 0.0.0.0 --port 8000 --fixture minimal
 #
@@ -14,27 +15,34 @@
 #
 # Keep the CMD's --port 8000: the HEALTHCHECK below probes 127.0.0.1:8000.
 # /_sim/health answers even when VSEE_SIM_ADMIN_TOKEN is set, but not with --no-control.
+#
+# BASE: any Debian-based image with Python 3.11+ as `python` and `pip` free to install
+# system-wide, plus groupadd/useradd. CI builds on a stand-in made from Debian's own
+# packages (.ci/container/base.sh), since it cannot reach a container registry.
+ARG BASE=python:3.11-slim
 
 # ---- builder: wheels for the project and every dependency ------------------
-FROM python:3.11-slim AS builder
+FROM ${BASE} AS builder
 
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 WORKDIR /src
 
-# Dependencies first (from pyproject.toml alone), so code edits do not rebuild them.
-COPY pyproject.toml ./
+# Dependencies first (from pyproject.toml, pinned by requirements.lock when the checkout
+# has one), so code edits do not rebuild them. The glob lets the COPY work without it.
+COPY pyproject.toml requirements.loc[k] ./
 RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
         > /tmp/requirements.txt \
- && pip wheel -w /wheels -r /tmp/requirements.txt
+ && if [ -f requirements.lock ]; then set -- -c requirements.lock; fi \
+ && pip wheel -w /wheels -r /tmp/requirements.txt "$@"
 
 # Then the project itself (.dockerignore keeps .venv, .git, caches and test artefacts out).
 COPY . .
 RUN pip wheel --no-deps -w /wheels .
 
 # ---- runtime -----------------------------------------------------------------
-FROM python:3.11-slim AS runtime
+FROM ${BASE} AS runtime
 
 ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
@@ -53,6 +61,7 @@ RUN pip install --no-index --find-links=/tmp/wheels vsee-sim \
  && rm -rf /tmp/wheels
 
 # Fixtures live outside the package; the code finds them through VSEE_SIM_FIXTURES_DIR.
+# (Once the wheel carries them too, this copy is the same files and does no harm.)
 COPY fixtures/ /app/fixtures/
 
 WORKDIR /app

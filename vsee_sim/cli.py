@@ -82,6 +82,8 @@ def serve(host, port, fixture, data, seed, threads, no_control, cors_origins, qu
             self.cfg.set("access_log_format", '%(h)s "%(r)s" %(s)s %(b)s %(M)sms ns=%({x-sim-namespace}i)s')
             self.cfg.set("errorlog", "-")
             self.cfg.set("post_worker_init", _announce_ready)
+            if "control_socket_disable" in self.cfg.settings:  # gunicorn >= 25.1: no socket in $HOME
+                self.cfg.set("control_socket_disable", True)
 
         def load(self):
             from vsee_sim.app import create_app
