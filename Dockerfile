@@ -25,12 +25,13 @@ ARG BASE=python:3.11-slim
 FROM ${BASE} AS builder
 
 ENV PIP_NO_CACHE_DIR=1 \
-    PIP_DISABLE_PIP_VERSION_CHECK=1
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_ROOT_USER_ACTION=ignore
 
 WORKDIR /src
 
-# Dependencies first (from pyproject.toml, pinned by requirements.lock when the checkout
-# has one), so code edits do not rebuild them. The glob lets the COPY work without it.
+# Dependencies first (pyproject.toml's, pinned by requirements.lock: scripts/lock), so code
+# edits do not rebuild them. The glob keeps the build working in a copy without the lock.
 COPY pyproject.toml requirements.loc[k] ./
 RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
         > /tmp/requirements.txt \
@@ -48,7 +49,7 @@ ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    VSEE_SIM_FIXTURES_DIR=/app/fixtures
+    PIP_ROOT_USER_ACTION=ignore
 
 RUN groupadd --system --gid 10001 vsee \
  && useradd --system --uid 10001 --gid vsee --home-dir /app --no-create-home \
@@ -59,10 +60,6 @@ RUN groupadd --system --gid 10001 vsee \
 COPY --from=builder /wheels /tmp/wheels
 RUN pip install --no-index --find-links=/tmp/wheels vsee-sim \
  && rm -rf /tmp/wheels
-
-# Fixtures live outside the package; the code finds them through VSEE_SIM_FIXTURES_DIR.
-# (Once the wheel carries them too, this copy is the same files and does no harm.)
-COPY fixtures/ /app/fixtures/
 
 WORKDIR /app
 USER vsee
