@@ -1,10 +1,12 @@
 """The Docker files, checked without a Docker daemon.
 
-Dockerfile: two stages from python:3.11-slim, a wheel build, a non-root user, a Python
-HEALTHCHECK on /_sim/health, ``vsee-sim serve`` as CMD. docker-compose.yml: the
-simulator and the example client, the client waiting for a healthy simulator, the same
+Dockerfile: two stages from the build argument BASE (default python:3.11-slim), a wheel
+build constrained by requirements.lock, a non-root user, a Python HEALTHCHECK on
+/_sim/health, ``vsee-sim serve`` as CMD. docker-compose.yml: the simulator and the example
+client, both built on the same BASE, the client waiting for a healthy simulator, the same
 healthcheck command as the Dockerfile's. The healthcheck command and the example client
-are also run for real against the app served on a local port.
+(including its own bounded wait for health) are also run for real against the app served
+on a local port. CI builds and runs the image itself: .ci/stages/50-image.
 
 PyYAML is not a dependency: when ``yaml`` is missing, the compose file is read by a
 small parser for the plain subset it is written in (block maps, ``- item`` lists,
@@ -19,6 +21,7 @@ import ast
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -34,6 +37,7 @@ CLIENT_DIR = ROOT / "examples" / "compose-client"
 CLIENT = CLIENT_DIR / "client.py"
 
 SERVE_CMD = ["vsee-sim", "serve", "--host", "0.0.0.0", "--port", "8000"]
+DEFAULT_BASE = "python:3.11-slim"
 HEALTH_URL = "http://127.0.0.1:8000/_sim/health"
 
 
@@ -60,13 +64,28 @@ def dockerfile_instructions(text: str) -> list[tuple[str, str]]:
 
 
 def stages(instructions: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
+    """The instructions of each FROM stage (the global ARGs before the first FROM left out)."""
     result: list[list[tuple[str, str]]] = []
     for ins in instructions:
         if ins[0] == "FROM":
             result.append([])
+        if not result and ins[0] == "ARG":
+            continue
         assert result, f"{ins[0]} before the first FROM"
         result[-1].append(ins)
     return result
+
+
+def global_args(instructions: list[tuple[str, str]]) -> dict[str, str | None]:
+    """ARGs declared before the first FROM: the ones FROM lines may use."""
+    out: dict[str, str | None] = {}
+    for word, args in instructions:
+        if word == "FROM":
+            break
+        if word == "ARG":
+            name, sep, default = args.partition("=")
+            out[name.strip()] = default.strip() if sep else None
+    return out
 
 
 def exec_form(args: str) -> list[str]:
@@ -178,18 +197,24 @@ def test_the_mini_parser_agrees_with_pyyaml():
 
 # ---------------------------------------------------------------- Dockerfile
 
-def test_two_stages_from_python_slim(docker_stages):
+def test_two_stages_from_the_base_argument_default_python_slim(docker_stages):
+    instructions = dockerfile_instructions(DOCKERFILE.read_text(encoding="utf-8"))
+    assert global_args(instructions) == {"BASE": DEFAULT_BASE}
     froms = [stage[0][1].split() for stage in docker_stages]
     assert len(froms) == 2, f"expected two FROM stages, found {len(froms)}"
-    assert froms[0] == ["python:3.11-slim", "AS", "builder"] or \
-        [w.lower() for w in froms[0]] == ["python:3.11-slim", "as", "builder"]
-    assert froms[1][0] == "python:3.11-slim"
+    assert [w.lower() for w in froms[0]] == ["${base}", "as", "builder"], froms[0]
+    assert froms[1][0] == "${BASE}", froms[1]
 
 
-def test_builder_makes_wheels_and_runtime_installs_them(docker_stages):
-    builder_runs = " ".join(args for word, args in docker_stages[0] if word == "RUN")
+def test_builder_makes_wheels_constrained_by_the_lock_and_runtime_installs_them(docker_stages):
+    builder = docker_stages[0]
+    builder_runs = " ".join(args for word, args in builder if word == "RUN")
     assert "pip wheel --no-deps -w /wheels ." in builder_runs
     assert re.search(r"pip wheel -w /wheels -r \S+", builder_runs), "dependency wheels are not built"
+    # requirements.lock (scripts/lock) pins them; the [k] glob lets a copy without it build.
+    assert any(w == "COPY" and "requirements.loc[k]" in a.split() for w, a in builder), "the lock is not copied"
+    assert "set -- -c requirements.lock" in builder_runs and '"$@"' in builder_runs
+    assert (ROOT / "requirements.lock").is_file(), "no requirements.lock to constrain the image"
     runtime = docker_stages[1]
     assert any(w == "COPY" and a.startswith("--from=builder /wheels ") for w, a in runtime)
     runtime_runs = " ".join(args for word, args in runtime if word == "RUN")
@@ -220,11 +245,9 @@ def test_cmd_serves_on_all_interfaces_port_8000(runtime):
     assert ("EXPOSE", "8000") in runtime
 
 
-def test_fixtures_volume_and_env(runtime):
-    assert any(w == "COPY" and a.split()[:1] == ["fixtures/"] and a.split()[-1].rstrip("/") == "/app/fixtures"
-               for w, a in runtime), "fixtures/ is not copied to /app/fixtures"
-    envs = " ".join(args for word, args in runtime if word == "ENV")
-    assert re.search(r"(^|\s)VSEE_SIM_FIXTURES_DIR=/app/fixtures(\s|$)", envs)
+def test_data_volume_and_fixtures_from_the_wheel(runtime):
+    # The wheel carries the fixtures (setup.py maps fixtures/ to vsee_sim/fixtures): no copy.
+    assert not any(w == "COPY" and a.split()[:1] == ["fixtures/"] for w, a in runtime)
     volumes = [args for word, args in runtime if word == "VOLUME"]
     assert volumes in (["/data"], ['["/data"]']), volumes
     documented = "--data /data/state.json" in DOCKERFILE.read_text(encoding="utf-8")
@@ -283,9 +306,19 @@ def test_dockerignore_keeps_the_build_inputs_and_drops_the_rest():
 
 def test_compose_simulator_service(compose):
     sim = compose["services"]["vsee-sim"]
-    assert sim["build"] == "."
-    assert "8000:8000" in sim["ports"]
+    assert sim["build"]["context"] == "."
+    assert "${VSEE_SIM_HOST_PORT:-8000}:8000" in sim["ports"]
     assert sim["healthcheck"]["test"][0] == "CMD"
+
+
+def test_compose_builds_both_images_on_the_dockerfiles_default_base(compose):
+    """VSEE_SIM_BASE picks the base of both (CI passes its stand-in); unset, it is the
+    Dockerfiles' own default."""
+    for service in ("vsee-sim", "client"):
+        assert compose["services"][service]["build"]["args"] == {"BASE": f"${{VSEE_SIM_BASE:-{DEFAULT_BASE}}}"}
+    client_docker = dockerfile_instructions((CLIENT_DIR / "Dockerfile").read_text(encoding="utf-8"))
+    assert global_args(client_docker) == {"BASE": DEFAULT_BASE}
+    assert [args for word, args in client_docker if word == "FROM"] == ["${BASE}"]
 
 
 def test_compose_healthcheck_equals_the_dockerfiles(compose, runtime):
@@ -297,7 +330,7 @@ def test_compose_client_waits_for_a_healthy_simulator(compose):
     client = compose["services"]["client"]
     assert client["depends_on"] == {"vsee-sim": {"condition": "service_healthy"}}
     assert client["environment"]["VSEE_SIM_URL"] == "http://vsee-sim:8000"
-    build = client["build"]
+    build = client["build"]["context"]
     assert (ROOT / build).resolve() == CLIENT_DIR.resolve(), build
     client_docker = dockerfile_instructions((CLIENT_DIR / "Dockerfile").read_text(encoding="utf-8"))
     argv = exec_form([args for word, args in client_docker if word == "CMD"][0])
@@ -345,8 +378,6 @@ def test_healthcheck_command_passes_on_a_live_simulator(runtime, live_url):
 
 
 def test_healthcheck_command_fails_when_nothing_listens(runtime):
-    import socket
-
     with socket.socket() as sock:  # a port that was free a moment ago, now closed
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -364,3 +395,43 @@ def test_client_exits_nonzero_on_a_bad_api_key(live_url):
     env = {**os.environ, "VSEE_SIM_URL": live_url, "VSEE_API_KEY": "not-a-key"}
     done = subprocess.run([sys.executable, str(CLIENT)], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 1 and "401" in done.stderr, (done.returncode, done.stderr)
+
+
+def test_client_waits_for_health_then_signs_in():
+    """The client starts before the simulator listens (podman-compose 1.0.3 ignores
+    service_healthy) and waits: it says so, then succeeds once a server is there."""
+    from werkzeug.serving import make_server
+
+    from vsee_sim.app import create_app
+
+    with socket.socket() as sock:  # a port that was free a moment ago, now closed
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "VSEE_SIM_URL": f"http://127.0.0.1:{port}", "VSEE_SIM_WAIT": "60"}
+    client = subprocess.Popen([sys.executable, str(CLIENT)], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        assert "waiting for vsee-sim at" in client.stderr.readline()   # it has tried once and failed
+        server = make_server("127.0.0.1", port, create_app({"FIXTURE": "demo", "SEED": 3}), threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            out, err = client.communicate(timeout=60)
+        finally:
+            server.shutdown()
+            thread.join(5)
+    finally:
+        client.kill()
+    assert client.returncode == 0, err
+    assert "signed in as user" in out
+
+
+def test_client_gives_up_after_its_bound_naming_the_url():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "VSEE_SIM_URL": url, "VSEE_SIM_WAIT": "0"}
+    done = subprocess.run([sys.executable, str(CLIENT)], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert url in done.stderr and "not healthy after 0 s" in done.stderr, done.stderr
