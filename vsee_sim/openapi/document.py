@@ -20,9 +20,9 @@ from vsee_sim.openapi import operations
 NAMESPACE_PARAM = {
     "name": "X-Sim-Namespace", "in": "header", "required": False,
     "description": "The simulator's namespace: an isolated world (accounts, clock, ids), created from the "
-                   "fixture on first use. Default `default`. Same as the URL prefix `/ns/<name>/`.",
-    "schema": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", "default": "default"},
-    "example": "default",
+                   "fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. "
+                   "(No example: /docs' namespace chooser sends it.)",
+    "schema": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},
 }
 ACCOUNT_PARAM = {
     "name": "X-AccountCode", "in": "header", "required": False,
