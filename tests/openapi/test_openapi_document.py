@@ -74,7 +74,7 @@ def test_security_is_declared_on_every_operation(docs):
 
 
 def test_every_operation_documents_the_namespace_header_and_vsee_errors(docs):
-    for name, doc, path, method, op in _all(docs):
+    for name, _doc, path, method, op in _all(docs):
         refs = [p.get("$ref") for p in op["parameters"]]
         assert "#/components/parameters/Namespace" in refs, (method, path)
         if name == "api":
@@ -206,3 +206,17 @@ def test_try_it_out_succeeds_on_the_demo_clinic(app, docs, ns, path, method, op_
     response = app.test_client().open(path, method=method.upper(), headers=headers, query_string=query,
                                       **kwargs)
     assert 200 <= response.status_code < 300, (op_id, response.status_code, response.get_data(as_text=True))
+
+
+@pytest.mark.parametrize(("args", "path"), [([], "/api_v3/users/sso"), (["--config-prefix", "SIM_"], "/_sim/reset")])
+def test_openapi_print_writes_json_or_yaml(args, path):
+    import yaml
+    from click.testing import CliRunner
+
+    from vsee_sim.cli import main
+
+    as_json = CliRunner().invoke(main, ["openapi", "print", *args])
+    as_yaml = CliRunner().invoke(main, ["openapi", "print", "--format", "yaml", *args])
+    assert as_json.exit_code == 0 and as_yaml.exit_code == 0, as_json.output + as_yaml.output
+    assert json.loads(as_json.output) == yaml.safe_load(as_yaml.output)
+    assert path in json.loads(as_json.output)["paths"]

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from vsee_sim.openapi import operations
@@ -85,6 +86,9 @@ def finish(doc: dict, app, document: str) -> dict:
         responses[name] = {"description": description,
                            "content": {"application/json": {"schema": _ERROR_REF, "example": example}}}
     _finish_schemas(components.get("schemas", {}))
+    # flask-smorest always registers its pagination schema; no view here paginates
+    if '"#/components/schemas/PaginationMetadata"' not in json.dumps(doc):
+        components.get("schemas", {}).pop("PaginationMetadata", None)
     _finish_tags(doc)
     doc["info"].setdefault("license", {"name": "MIT", "url": "https://opensource.org/licenses/MIT"})
     if document == "sim":
