@@ -35,11 +35,13 @@ EXAMPLES = int(os.environ.get("VSEE_SIM_FUZZ_EXAMPLES", "15"))
 @schema.parametrize()
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_openapi_document(case):
+    # The documented X-Sim-Namespace header is the fuzzer's to vary too, but each case keeps
+    # a namespace of its own: the cases must not see each other's writes.
     headers = {
-        "X-Sim-Namespace": f"fuzz-{next(_ns)}",
         "X-ApiKey": "vclinic_api_key",
         "X-ApiToken": "6366a7018a39536a1ef4b63626f8e734",
         **(case.headers or {}),
+        "X-Sim-Namespace": f"fuzz-{next(_ns)}",
     }
     response = case.call(headers=headers)
     assert response.status_code < 500, response.text
@@ -57,7 +59,7 @@ control_schema = schemathesis.openapi.from_wsgi("/_sim/openapi.json", control_ap
 @control_schema.parametrize()
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_control_plane_conforms_to_its_openapi_document(case):
-    headers = {"X-Sim-Namespace": f"fuzz-sim-{next(_ns)}", **(case.headers or {})}
+    headers = {**(case.headers or {}), "X-Sim-Namespace": f"fuzz-sim-{next(_ns)}"}
     response = case.call(headers=headers)
     assert response.status_code < 500, response.text
     case.validate_response(response, checks=CHECKS)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from flask_cors import CORS
 
-from vsee_sim import __version__
+from vsee_sim import __version__, openapi
 from vsee_sim.config import Settings, load_fixture
 from vsee_sim.core.http import (
     SECURITY_SCHEMES,
@@ -110,6 +110,7 @@ def create_app(config: dict | None = None) -> SimFlask:
     api.ma_plugin.converter.add_attribute_function(_string_list_openapi)
     for blueprint in AREAS:
         api.register_blueprint(blueprint)
+    openapi.install(api, "api")
 
     if settings.control:
         from vsee_sim import control

@@ -193,14 +193,22 @@ def openapi():
 
 @openapi.command("print")
 @_fixture_option
-def openapi_print(fixture):
-    """Write the VSee API's OpenAPI document (JSON) to standard output."""
+@click.option("--format", "fmt", type=click.Choice(["json", "yaml"]), default="json", show_default=True)
+@click.option("--sim", is_flag=True, help="The control plane's document (/_sim/openapi.json) instead.")
+def openapi_print(fixture, fmt, sim):
+    """Write the VSee API's OpenAPI document (or /_sim's) as JSON or YAML to standard output."""
     import json
 
     app = _build_app(fixture)
-    api = app.extensions["flask-smorest"]["apis"][""]["ext_obj"]
+    api = app.extensions["flask-smorest"]["apis"]["SIM_" if sim else ""]["ext_obj"]
     with app.app_context():
-        click.echo(json.dumps(api.spec.to_dict(), indent=2))
+        doc = api.spec.to_dict()
+    if fmt == "yaml":
+        import yaml
+
+        click.echo(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=110), nl=False)
+    else:
+        click.echo(json.dumps(doc, indent=2))
 
 
 @main.command("replay")

@@ -38,6 +38,7 @@ def blueprints() -> list:
 
 def install(app, state) -> None:
     """Register /_sim's blueprints on their own API document and each package's hooks."""
+    from vsee_sim import openapi
     from vsee_sim.control import common
     from vsee_sim.core.http import SimApi
 
@@ -46,6 +47,7 @@ def install(app, state) -> None:
     control_api = SimApi(app, config_prefix="SIM_")
     for blp in blueprints():
         control_api.register_blueprint(blp)
+    openapi.install(control_api, "sim")
     for module in _modules("hooks"):
         module.install(app, state)
     if state.settings.tick_interval > 0:

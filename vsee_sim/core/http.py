@@ -388,13 +388,28 @@ def api_key_required(func):
         return func(*args, **kwargs)
 
     wrapper._apidoc = getattr(func, "_apidoc", {})
-    wrapper._apidoc.setdefault("manual_doc", {}).setdefault("security", []).append({"ApiKey": []})
+    # X-ApiKey alone, or with its X-ApiSecret (checked when sent)
+    wrapper._apidoc.setdefault("manual_doc", {}).setdefault("security", []).extend(
+        [{"ApiKey": [], "ApiSecret": []}, {"ApiKey": []}])
     return wrapper
 
 
+def token_optional(func):
+    """Documents a public view that also reads X-ApiToken when one is sent (nothing is checked)."""
+    func._apidoc = getattr(func, "_apidoc", {})
+    func._apidoc.setdefault("manual_doc", {})["security"] = [{"ApiToken": []}, {}]
+    return func
+
+
+# X-AccountCode is no credential: it names the clinic, and is documented as a header
+# parameter of every api_v3 operation (vsee_sim/openapi).
 SECURITY_SCHEMES = {
-    "ApiToken": {"type": "apiKey", "in": "header", "name": "X-ApiToken"},
-    "ApiKey": {"type": "apiKey", "in": "header", "name": "X-ApiKey"},
-    "ApiSecret": {"type": "apiKey", "in": "header", "name": "X-ApiSecret"},
-    "AccountCode": {"type": "apiKey", "in": "header", "name": "X-AccountCode"},
+    "ApiToken": {"type": "apiKey", "in": "header", "name": "X-ApiToken",
+                 "description": "The user's access token (from POST /users/sso or /users/login); "
+                                "it lives 86400 s. The demo clinic's documented tokens never expire."},
+    "ApiKey": {"type": "apiKey", "in": "header", "name": "X-ApiKey",
+               "description": "The clinic's API key (demo clinic: vclinic_api_key)."},
+    "ApiSecret": {"type": "apiKey", "in": "header", "name": "X-ApiSecret",
+                  "description": "The clinic's API secret, checked when sent "
+                                 "(demo clinic: vclinic_api_secret)."},
 }

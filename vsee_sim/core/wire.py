@@ -153,5 +153,5 @@ class StringList(fields.Field):
 
 def _string_list_openapi(converter, field, **_):
     if isinstance(field, StringList):
-        return {"type": "array", "items": {"type": "string"}}
+        return {"type": "array", "items": field.metadata.get("items", {"type": "string"})}
     return {}

@@ -11,8 +11,10 @@ from vsee_sim.core.wire import NumericString, OutSchema, Text, WireSchema
 class AvailabilityQuery(WireSchema):
     room_code = Text(metadata={"description": "Room code. If not given: the intake's room, else the "
                                               "caller's default room, else the clinic's default room."})
-    start = fields.Integer(metadata={"description": "Search for available slots from this time (unix s)."})
-    end = fields.Integer(metadata={"description": "Search for available slots up to this time (unix s)."})
+    start = fields.Integer(metadata={"description": "Search for available slots from this time (unix s).",
+                                     "format": "int64"})
+    end = fields.Integer(metadata={"description": "Search for available slots up to this time (unix s).",
+                                   "format": "int64"})
     duration = fields.Integer(metadata={"description": "Search for available slots during this many "
                                                        "seconds (see the start/end/duration table)."})
     provider_id = NumericString(metadata={"description": "Pick only this provider's slots."})

@@ -7,7 +7,7 @@ from urllib.parse import quote
 from flask import Response, current_app
 
 from vsee_sim.api.files import images, rules, schemas, service
-from vsee_sim.core.http import SimBlueprint, after_transaction, current_ctx, token_required
+from vsee_sim.core.http import SimBlueprint, after_transaction, current_ctx, token_optional, token_required
 from vsee_sim.core.wire import TRUE_ENVELOPE, envelope
 
 blp = SimBlueprint("files", __name__, url_prefix="/api_v3", description="Files API")
@@ -56,6 +56,7 @@ def delete_file(file_id):
 
 
 @blp.route("/files/<file_id>", methods=["GET"])
+@token_optional
 @blp.arguments(schemas.DownloadQuery, location="query")
 @blp.doc(responses=_BINARY)
 def download_file(args, file_id):

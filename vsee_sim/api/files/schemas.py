@@ -7,19 +7,20 @@ import json
 
 from marshmallow import fields, pre_load
 
+from vsee_sim.api.files.rules import CATEGORIES, LISTED_CATEGORIES, TARGET_TYPES
 from vsee_sim.core.wire import Anything, NumericString, OutSchema, Text, WireSchema
 
 
 # -- requests -----------------------------------------------------------------
 class TargetIn(WireSchema):
     id = Text(metadata={"description": "user or visit id"})
-    type = Text(metadata={"description": "user or visit"})
+    type = Text(metadata={"description": "user or visit", "enum": list(TARGET_TYPES)})
 
 
 class MetaIn(WireSchema):
-    category = Text(metadata={"description": "intake_attachment, user_consent, user_avatar or user_document"})
+    category = Text(metadata={"description": "what the file is", "enum": list(CATEGORIES)})
     target_id = Text(metadata={"description": "(optional) the user or visit id (default: you)"})
-    target_type = Text(metadata={"description": "(optional) user or visit"})
+    target_type = Text(metadata={"description": "(optional) user or visit", "enum": list(TARGET_TYPES)})
     target = fields.Nested(TargetIn, metadata={"description": "(optional) {id, type}, as responses show it"})
 
 
@@ -46,10 +47,11 @@ class RenameIn(WireSchema):
 
 class FileListQuery(WireSchema):
     target_id = Text(metadata={"description": "the user or visit the files are about"})
-    target_type = Text(metadata={"description": "user or visit"})
-    category = Text(metadata={"description": "user_document, intake_attachment, user_consent or user_avatar"})
+    target_type = Text(metadata={"description": "user or visit", "enum": list(TARGET_TYPES)})
+    category = Text(metadata={"description": "what the files are", "enum": list(LISTED_CATEGORIES)})
     meta_category = Text(data_key="meta.category", load_only=True,
-                         metadata={"description": "alias of category (the upload's name for it)"})
+                         metadata={"description": "alias of category (the upload's name for it)",
+                                   "enum": list(LISTED_CATEGORIES)})
 
 
 class DownloadQuery(WireSchema):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from vsee_sim.api.intakes import schemas, service
-from vsee_sim.core.http import SimBlueprint, current_ctx, token_required
+from vsee_sim.core.http import SimBlueprint, current_ctx, token_optional, token_required
 from vsee_sim.core.wire import envelope
 
 blp = SimBlueprint("intakes", __name__, url_prefix="/api_v3", description="Intakes API")
 
 
 @blp.route("/intakes", methods=["POST"])
+@token_optional
 @blp.arguments(schemas.IntakeIn, location="body")
 @blp.response(200, envelope(schemas.IntakeOut))
 def create_intake(args):

@@ -16,7 +16,7 @@ class IntakeIn(WireSchema):
     reason_for_visit = Anything(metadata={"description": "(optional) text, or a list of texts"})
     reasonforvisit = Anything(load_only=True, metadata={"description": "alias of reason_for_visit (the name "
                                                                       "the documented table shows)"})
-    type = Anything(metadata={"description": "(optional) 1 walk-in, 2 schedule"})
+    type = Anything(metadata={"description": "(optional) 1 walk-in, 2 schedule", "enum": [1, 2, "1", "2"]})
     member_code = Text(metadata={"description": "(optional) the patient's code (staff and providers)"})
     member_id = NumericString(metadata={"description": "(optional) the patient's id, as member_code"})
     room_code = Text(metadata={"description": "the room's code (default: the provider's first room, "

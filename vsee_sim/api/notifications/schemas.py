@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from vsee_sim.api.notifications.rules import DEFAULT_LIMIT, MAX_LIMIT
+from vsee_sim.api.notifications.rules import DEFAULT_LIMIT, ENDPOINT_TYPES, MAX_LIMIT
 from vsee_sim.core.wire import Anything, NumericString, OutSchema, Text, WireSchema
 
 _TYPES = "30 Apple Push Notification, 40 Google Cloud Messaging (10 email, as the fixture shows)"
@@ -13,11 +13,12 @@ _TYPES = "30 Apple Push Notification, 40 Google Cloud Messaging (10 email, as th
 # -- requests -----------------------------------------------------------------
 class EndpointIn(WireSchema):
     key = Text(required=True, metadata={"description": "device token (Apple) or registration id (Android)"})
-    type = fields.Integer(required=True, metadata={"description": _TYPES})
+    type = fields.Integer(required=True, metadata={"description": _TYPES, "enum": sorted(ENDPOINT_TYPES)})
 
 
 class EndpointsQuery(WireSchema):
-    type = fields.Integer(metadata={"description": f"(optional) only endpoints of this type: {_TYPES}"})
+    type = fields.Integer(metadata={"description": f"(optional) only endpoints of this type: {_TYPES}",
+                                    "enum": sorted(ENDPOINT_TYPES)})
 
 
 class NotificationsQuery(WireSchema):
@@ -25,7 +26,8 @@ class NotificationsQuery(WireSchema):
                            metadata={"description": f"(optional) how many to fetch, 1-{MAX_LIMIT}, "
                                                     f"default {DEFAULT_LIMIT}"})
     before = fields.Integer(validate=validate.Range(min=0, max=2**63 - 1),
-                            metadata={"description": "(optional) unix ms: only notifications with "
+                            metadata={"format": "int64",
+                                      "description": "(optional) unix ms: only notifications with "
                                                      "mtime < before (send the last one's mtime for the "
                                                      "next page)"})
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from vsee_sim.api.users import schemas, service
-from vsee_sim.core.http import SimBlueprint, api_key_required, current_ctx, token_required
+from vsee_sim.core.http import SimBlueprint, api_key_required, current_ctx, token_optional, token_required
 from vsee_sim.core.wire import TRUE_ENVELOPE, envelope
 
 blp = SimBlueprint("users", __name__, url_prefix="/api_v3", description="Users API")
@@ -49,6 +49,7 @@ def update_me(args):
 
 
 @blp.route("/users/logout", methods=["POST"])
+@token_optional
 @blp.arguments(schemas.LogoutIn, location="body")
 @blp.response(200, TRUE_ENVELOPE)
 def logout(args):

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from marshmallow import fields
 
+from vsee_sim.api.users.rules import SSO_TYPES
 from vsee_sim.core.wire import Anything, NumericString, OutSchema, StringList, Text, WireSchema
+
+# Documented values, as OpenAPI enums and formats (metadata only: parsing stays as lenient as PHP).
+GENDERS = [1, 2, "male", "female"]
 
 
 # -- requests -----------------------------------------------------------------
 class ProfileIn(WireSchema):
     first_name = Text()
     last_name = Text()
-    dob = Text(metadata={"description": "yyyy-mm-dd"})
-    gender = Anything(metadata={"description": "male / female (or 1 / 2)"})
+    dob = Text(metadata={"description": "yyyy-mm-dd", "format": "date"})
+    gender = Anything(metadata={"description": "1 male, 2 female (or male / female)", "enum": GENDERS})
     nationality = Text()
-    tos = Anything(metadata={"description": "0 not accepted / 1 accepted"})
+    tos = Anything(metadata={"description": "0 not accepted / 1 accepted", "enum": [0, 1, True, False]})
     phone = Text()
     street_addr = Text()
     state = Text(metadata={"description": "2-letter US state code"})
@@ -26,8 +30,10 @@ class ProfileIn(WireSchema):
 
 
 class SsoIn(ProfileIn):
-    type = fields.Integer(metadata={"description": "200 patient, 400 provider, 600 guest"})
-    extra_fields = Text(data_key="fields", metadata={"description": "vsee: as ?fields=vsee, in the body"})
+    type = fields.Integer(metadata={"description": "200 patient, 400 provider, 600 guest",
+                                    "enum": sorted(SSO_TYPES)})
+    extra_fields = Text(data_key="fields", metadata={"description": "vsee: as ?fields=vsee, in the body",
+                                                     "enum": ["vsee"]})
     code = Text(metadata={"description": "your user's id in your portal (not for guests)"})
     email = Text()
     subtype = Text()
@@ -37,7 +43,8 @@ class SsoIn(ProfileIn):
 
 class SsoQuery(WireSchema):
     # "fields" would shadow Schema.fields: declared under another name.
-    extra_fields = Text(data_key="fields", metadata={"description": "vsee: add data.vsee {id, token}"})
+    extra_fields = Text(data_key="fields", metadata={"description": "vsee: add data.vsee {id, token}",
+                                                     "enum": ["vsee"]})
 
 
 class LoginIn(WireSchema):
@@ -76,7 +83,7 @@ class ActivateIn(WireSchema):
     first_name = Text()
     last_name = Text()
     email = Text(required=True)
-    dob = Text()
+    dob = Text(metadata={"format": "date"})
     ssn = Text(metadata={"description": "last 4 digits"})
 
 

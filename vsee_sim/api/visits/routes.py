@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import fields
 
 from vsee_sim.api.visits import booking, schemas, service
-from vsee_sim.core.http import SimBlueprint, current_ctx, token_required
+from vsee_sim.core.http import SimBlueprint, current_ctx, token_optional, token_required
 from vsee_sim.core.wire import envelope
 
 blp = SimBlueprint("visits", __name__, url_prefix="/api_v3", description="Visits and Appointment API")
@@ -104,6 +104,7 @@ def get_visit(visit_id):
 
 
 @blp.route("/rooms/<code>/queue", methods=["GET"])
+@token_optional
 @blp.response(200, envelope(schemas.QueueOut))
 def queue(code):
     """[public] The room's waiting room: length, capacity, average_visit_time, before_me."""

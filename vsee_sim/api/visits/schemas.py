@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from vsee_sim.api.visits.rules import CLOSE_REASONS, STATUSES
 from vsee_sim.core.wire import Anything, NumericString, OutSchema, StringList, Text, WireSchema
 
 # Unix seconds a client may send: 1970 to 2106 (what an unsigned 32-bit PHP int holds).
@@ -11,7 +12,8 @@ Timestamp = validate.Range(min=0, max=2**32 - 1)
 
 
 def _timestamp(description: str, **kwargs) -> fields.Integer:
-    return fields.Integer(validate=Timestamp, metadata={"description": description}, **kwargs)
+    return fields.Integer(validate=Timestamp, metadata={"description": description, "format": "int64"},
+                          **kwargs)
 
 
 class OnBehalfIn(WireSchema):
@@ -39,7 +41,7 @@ class BookIn(OnBehalfIn):
     start = _timestamp("alias of slot_start", load_only=True)
     end = _timestamp("alias of slot_end", load_only=True)
     room_code = Text(metadata={"description": "the room (default: the intake's room)"})
-    type = fields.Integer(metadata={"description": "2 (scheduling)"})
+    type = fields.Integer(metadata={"description": "2 (scheduling)", "enum": [2]})
     intake_id = Text(metadata={"description": "the intake"})
     intakeId = Text(load_only=True, metadata={"description": "alias of intake_id (the documented curl)"})
     provider_id = NumericString(metadata={"description": "the provider (default: a free one of the room)"})
@@ -58,9 +60,9 @@ class VisitIdIn(WireSchema):
 
 
 class CloseIn(VisitIdIn):
-    reason = Text(metadata={"description": "patientendcall, patientexitroom, call_ended, "
-                                           "patientcancelappointment or maxwaitingtime_reached"})
-    status = fields.Integer(metadata={"description": "30 completed or 40 cancelled (default: by call state)"})
+    reason = Text(metadata={"description": "why the visit ends", "enum": list(CLOSE_REASONS)})
+    status = fields.Integer(metadata={"description": "30 completed or 40 cancelled (default: by call state)",
+                                      "enum": [30, 40]})
     actual_end = _timestamp("when the call ended (default: now); a production client sends it")
 
 
@@ -73,8 +75,12 @@ class DeleteIn(VisitIdIn):
 
 
 class VisitsQuery(WireSchema):
-    status = StringList(metadata={"description": "status codes, comma-separated"})
-    type = StringList(metadata={"description": "visit types, comma-separated"})
+    status = StringList(metadata={"description": "status codes, comma-separated: 10 pending, 20 confirmed, "
+                                                 "25 in progress, 30 completed, 40 cancelled, 50 refunded",
+                                  "items": {"type": "string", "enum": [str(s) for s in STATUSES]}})
+    type = StringList(metadata={"description": "visit types, comma-separated: 1 walk-in, 2 scheduled, "
+                                               "3 e-consult, 10 invited guest",
+                                "items": {"type": "string", "enum": ["1", "2", "3", "10"]}})
     room_code = Text()
     member_id = NumericString()
     provider_id = NumericString()
