@@ -8,8 +8,8 @@ from vsee_sim.core.wire import OutSchema
 
 
 class AccountBriefOut(OutSchema):
-    code = fields.String()
-    name = fields.String()
+    code = fields.String(required=True)
+    name = fields.String(required=True)
 
 
 class AccountOut(OutSchema):
@@ -19,15 +19,15 @@ class AccountOut(OutSchema):
     keys not declared here are passed through as stored, after the declared ones.
     """
 
-    id = fields.String()
-    code = fields.String()
-    domain = fields.String()
-    name = fields.String()
+    id = fields.String(required=True)
+    code = fields.String(required=True)
+    domain = fields.String(required=True)
+    name = fields.String(required=True)
     portal_title = fields.String()
     privacy_id = fields.String()
     states = fields.Dict()
     files = fields.List(fields.Dict())
-    waiting_room = fields.Dict()
+    waiting_room = fields.Dict(required=True)
 
     def dump(self, obj, *, many=None):
         many = self.many if many is None else many
