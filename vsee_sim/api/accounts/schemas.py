@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import fields
+from marshmallow import INCLUDE, fields
 
 from vsee_sim.core.wire import OutSchema
 
@@ -16,8 +16,12 @@ class AccountOut(OutSchema):
     """The account object: its documented keys, plus whatever else the clinic configured.
 
     A clinic's account object is open-ended (intake steps, signup schema, portal texts):
-    keys not declared here are passed through as stored, after the declared ones.
+    keys not declared here are passed through as stored, after the declared ones
+    (``additionalProperties: true`` in the document; other responses send only their fields).
     """
+
+    class Meta(OutSchema.Meta):
+        unknown = INCLUDE
 
     id = fields.String(required=True)
     code = fields.String(required=True)
