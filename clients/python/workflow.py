@@ -28,7 +28,16 @@ from vsee_api_client.api.visits import get_api_v3_visits_visit_id as get_visit
 from vsee_api_client.api.visits import post_api_v3_visits_add_walkin as add_walkin
 from vsee_api_client.api.visits import post_api_v3_visits_close as close_visit
 from vsee_api_client.api.visits import post_api_v3_visits_inprogress as start_visit
-from vsee_api_client.models import CloseIn, InProgressIn, IntakeIn, RoomIn, SsoIn, UserRoomIn, VseeError, WalkinIn
+from vsee_api_client.models import (
+    CloseIn,
+    InProgressIn,
+    IntakeIn,
+    RoomIn,
+    SsoIn,
+    UserRoomIn,
+    VseeError,
+    WalkinIn,
+)
 from vsee_sim_client import Client as SimClient
 from vsee_sim_client.api.sim_state import get_sim_health as health
 
@@ -85,13 +94,15 @@ def provider_runs_their_room() -> None:
                                                          email=f"{RUN}@example.com", type_=400)),
                   "POST /users/sso (provider)")
     dr = with_token(provider.token.token)
-    room = ok(create_room.sync(client=dr, body=RoomIn(domain="vclinic.vsee.me", slug=RUN, name="Dr Fox's room")),
-              "POST /rooms")
-    rooms = ok(assign_rooms.sync(provider.id, client=dr, body=UserRoomIn(code=room.code)), "POST /users/:id/rooms")
+    room = ok(create_room.sync(client=dr, body=RoomIn(domain="vclinic.vsee.me", slug=RUN,
+                                                      name="Dr Fox's room")), "POST /rooms")
+    rooms = ok(assign_rooms.sync(provider.id, client=dr, body=UserRoomIn(code=room.code)),
+               "POST /users/:id/rooms")
     expect(room.code in [r.code for r in rooms], "the provider is in the new room")
 
     patient = ok(sso.sync(client=with_key(), body=SsoIn(first_name="Bo", last_name="Chen",
-                                                        code=f"{RUN}-patient-2", type_=200)), "POST /users/sso")
+                                                        code=f"{RUN}-patient-2", type_=200)),
+                 "POST /users/sso")
     pt = with_token(patient.token.token)
     intake = ok(create_intake.sync(client=pt, body=IntakeIn(room_code=room.code, reason_for_visit="Rash",
                                                             type_="1")), "POST /intakes")
@@ -105,7 +116,8 @@ def provider_runs_their_room() -> None:
     started = ok(start_visit.sync(client=dr, body=InProgressIn(id=walkin.id)), "POST /visits/inprogress")
     expect(started.status == 25 and started.provider is not None and started.provider.id == provider.id,
            "the provider took the call")
-    done = ok(close_visit.sync(client=dr, body=CloseIn(id=walkin.id, reason="call_ended")), "POST /visits/close")
+    done = ok(close_visit.sync(client=dr, body=CloseIn(id=walkin.id, reason="call_ended")),
+              "POST /visits/close")
     expect(done.status == 30, "a call ended by the provider completes the visit")
     print(f"provider {provider.id} opened room {room.code}, saw {queue.length} waiting, "
           f"visit {done.id} completed (status {done.status})")

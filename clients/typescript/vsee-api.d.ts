@@ -2739,6 +2739,8 @@ export interface components {
             waiting_room: {
                 [key: string]: unknown;
             };
+        } & {
+            [key: string]: unknown;
         };
         AccountOutEnvelope: {
             data: components["schemas"]["AccountOut"];

@@ -188,5 +188,6 @@ def _nullable_openapi(converter, field, ret, **_):
 def install_openapi_conventions(converter) -> None:
     """Teach an apispec marshmallow converter the documents' conventions (above)."""
     converter.add_attribute_function(_string_list_openapi)
-    converter.attribute_functions = [f for f in converter.attribute_functions if f != converter.field2nullable]
+    keep = [f for f in converter.attribute_functions if f != converter.field2nullable]
+    converter.attribute_functions = keep
     converter.add_attribute_function(_nullable_openapi)

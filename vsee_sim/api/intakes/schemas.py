@@ -58,7 +58,8 @@ class IntakeOut(OutSchema):
     provider_id = NumericString(required=True, allow_none=True)
     room_code = fields.String(required=True)
     room = fields.String(required=True)
-    type = NumericString(metadata={"description": '"1" walk-in, "2" schedule (a string, as documented)'}, required=True, allow_none=True)
+    type = NumericString(required=True, allow_none=True,
+                         metadata={"description": '"1" walk-in, "2" schedule (a string, as documented)'})
     reason_for_visit = fields.String(required=True)
     location = fields.String(required=True, allow_none=True)
     phone = fields.String(required=True)
@@ -68,5 +69,6 @@ class IntakeOut(OutSchema):
     created = fields.Integer(required=True)
     modified = fields.Integer(required=True)
     attachments = fields.List(fields.Nested(AttachmentOut), required=True)
-    consultation = Anything(metadata={"description": "the room's consultation object, or null"}, required=True)
+    consultation = Anything(required=True,
+                            metadata={"description": "the room's consultation object, or null"})
     medical_profile = Anything(metadata={"description": "the patient's EMR, when there is one"})

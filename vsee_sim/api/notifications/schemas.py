@@ -36,7 +36,8 @@ class EndpointOut(OutSchema):
     key = fields.String(required=True)
     user_id = NumericString(required=True)
     type = fields.Integer(required=True)
-    arn = fields.String(metadata={"description": "the SNS endpoint (a fake, stable per key); null for email"}, required=True, allow_none=True)
+    arn = fields.String(required=True, allow_none=True,
+                        metadata={"description": "the SNS endpoint (a fake, stable per key); null for email"})
     created = fields.Integer(required=True)
     modified = fields.Integer(required=True)
 

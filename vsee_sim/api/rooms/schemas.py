@@ -56,7 +56,8 @@ class RoomOut(OutSchema):
     specialties = Anything(metadata={"description": "[{code, name, duration}]"}, required=True)
     visits = Anything(metadata={"description": "{walkin: {enabled}, appointment: {enabled}}"}, required=True)
     auth = Anything(metadata={"description": "{guest: {type, log_in: {enabled}}}"}, required=True)
-    operation_settings = Anything(metadata={"description": "{is_closed, close_msg, default_timezone}"}, required=True)
+    operation_settings = Anything(required=True,
+                                  metadata={"description": "{is_closed, close_msg, default_timezone}"})
     payment = fields.Nested(PaymentOut, required=True)
     public_access_room = fields.Boolean(required=True)
     provider_ids = fields.List(fields.String(), required=True)

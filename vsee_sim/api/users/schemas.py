@@ -143,7 +143,8 @@ class LoginOut(TokenOut):
 
 class RefreshUserOut(UserOut):
     name = fields.String(required=True)
-    gender = fields.String(metadata={"description": "Male / Female, as in the documented example"}, required=True, allow_none=True)
+    gender = fields.String(required=True, allow_none=True,
+                           metadata={"description": "Male / Female, as in the documented example"})
 
 
 class RefreshOut(TokenOut):

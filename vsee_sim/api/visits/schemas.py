@@ -130,8 +130,8 @@ class VisitOut(OutSchema):
     type = fields.Integer(required=True)
     subtype = fields.Integer(required=True)
     subType = fields.Integer(required=True)
-    status = fields.Integer(metadata={"description": "10 pending, 20 confirmed, 25 in progress, "
-                                                     "30 completed, 40 cancelled, 50 refunded"}, required=True)
+    status = fields.Integer(required=True, metadata={
+        "description": "10 pending, 20 confirmed, 25 in progress, 30 completed, 40 cancelled, 50 refunded"})
     reason = fields.String(metadata={"description": "why it was closed"}, required=True, allow_none=True)
     completed_by = fields.String(required=True, allow_none=True)
     room_id = fields.String(required=True, allow_none=True)
@@ -175,5 +175,7 @@ class QueueOut(OutSchema):
     length = fields.Integer(metadata={"description": "patients waiting (pending walk-ins)"}, required=True)
     capacity = fields.Integer(required=True)
     average_visit_time = fields.Integer(metadata={"description": "seconds"}, required=True)
-    before_me = fields.Integer(metadata={"description": "waiting ahead of the caller (all if not waiting)"}, required=True)
-    waiting_time = fields.Integer(metadata={"description": "average_visit_time * before_me (seconds)"}, required=True)
+    before_me = fields.Integer(required=True,
+                               metadata={"description": "waiting ahead of the caller (all if not waiting)"})
+    waiting_time = fields.Integer(required=True,
+                                  metadata={"description": "average_visit_time * before_me (seconds)"})

@@ -82,7 +82,8 @@ class DeliveryOut(OutSchema):
     account = fields.String(required=True)
     status = fields.String(metadata={"description": "pending | sending | delivered | failed"}, required=True)
     attempts = fields.Integer(required=True)
-    next_attempt = fields.Integer(metadata={"description": "pending: when it is sent (namespace clock)"}, required=True, allow_none=True)
+    next_attempt = fields.Integer(required=True, allow_none=True,
+                                  metadata={"description": "pending: when it is sent (namespace clock)"})
     created = fields.Integer(required=True)
     delivered_at = fields.Integer()
     last_status_code = fields.Integer(allow_none=True)
@@ -91,4 +92,5 @@ class DeliveryOut(OutSchema):
 
 
 class DeliveryDetailOut(DeliveryOut):
-    log = fields.List(fields.Nested(AttemptOut), metadata={"description": "every attempt, oldest first"}, required=True)
+    log = fields.List(fields.Nested(AttemptOut), required=True,
+                      metadata={"description": "every attempt, oldest first"})

@@ -36,15 +36,18 @@ class JournalEntryOut(OutSchema):
     query = fields.String(required=True)
     headers = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
         "description": "X-ApiToken, X-ApiKey, X-ApiSecret, X-AccountCode, Content-Type"}, required=True)
-    body = fields.String(metadata={"description": "request body (text, or base64 per body_encoding)"}, required=True)
+    body = fields.String(required=True,
+                         metadata={"description": "request body (text, or base64 per body_encoding)"})
     body_encoding = fields.String(metadata={"description": "utf-8 or base64"}, required=True)
     body_truncated = fields.Boolean(required=True)
     status = fields.Integer(required=True)
     response = Anything(metadata={"description": "response body: parsed JSON, or text"}, required=True)
-    response_encoding = fields.String(metadata={"description": "base64 when the response was not text"}, allow_none=True)
+    response_encoding = fields.String(allow_none=True,
+                                      metadata={"description": "base64 when the response was not text"})
     response_truncated = fields.Boolean(required=True)
     duration_ms = fields.Float(required=True)
-    fault = fields.String(metadata={"description": "the fault rule that fired on this request, if any"}, required=True, allow_none=True)
+    fault = fields.String(required=True, allow_none=True,
+                          metadata={"description": "the fault rule that fired on this request, if any"})
 
 
 class FaultIn(WireSchema):
@@ -74,6 +77,7 @@ class FaultOut(OutSchema):
     latency_ms = fields.Integer(required=True)
     count = fields.Integer(required=True, allow_none=True)
     probability = fields.Float(required=True)
-    matched = fields.Integer(metadata={"description": "requests this rule was the first match of"}, required=True)
+    matched = fields.Integer(required=True,
+                             metadata={"description": "requests this rule was the first match of"})
     fired = fields.Integer(metadata={"description": "requests it failed or delayed"}, required=True)
     created = fields.Integer(required=True)
