@@ -19,8 +19,10 @@ import time
 
 from vsee_api_client import AuthenticatedClient
 from vsee_api_client.api.intakes import post_api_v3_intakes as create_intake
+from vsee_api_client.api.rooms import get_api_v3_rooms as list_rooms
 from vsee_api_client.api.rooms import post_api_v3_rooms as create_room
 from vsee_api_client.api.rooms import post_api_v3_users_user_id_rooms as assign_rooms
+from vsee_api_client.api.users import post_api_v3_users_login as login
 from vsee_api_client.api.users import post_api_v3_users_sso as sso
 from vsee_api_client.api.visits import get_api_v3_rooms_code_queue as room_queue
 from vsee_api_client.api.visits import get_api_v3_visits as list_visits
@@ -32,6 +34,7 @@ from vsee_api_client.models import (
     CloseIn,
     InProgressIn,
     IntakeIn,
+    LoginIn,
     RoomIn,
     SsoIn,
     UserRoomIn,
@@ -88,6 +91,17 @@ def patient_walks_in_and_out() -> None:
           f"visit {closed.id} closed with status {closed.status}")
 
 
+def provider_logs_in() -> None:
+    """The demo's provider 826 logs in by username and password and looks at a room's queue."""
+    session = ok(login.sync(client=with_key(), body=LoginIn(username="provider1", password="111111")),
+                 "POST /users/login")
+    expect(session.user.id == "826" and session.user_type == "400", "provider 826 logged in")
+    dr = with_token(session.token)
+    rooms = ok(list_rooms.sync(client=dr), "GET /rooms")
+    queue = ok(room_queue.sync("ceproom1", client=dr), "GET /rooms/:code/queue")
+    print(f"provider {session.user.id} sees {len(rooms)} rooms, {queue.length} waiting in ceproom1")
+
+
 def provider_runs_their_room() -> None:
     """Provider use case #2: SSO, a room, assignment; a patient waits; the call, its end."""
     provider = ok(sso.sync(client=with_key(), body=SsoIn(first_name="Ed", last_name="Fox", code=f"{RUN}-dr",
@@ -127,6 +141,7 @@ def main() -> None:
     status = health.sync(client=SimClient(BASE, headers=WORLD, raise_on_unexpected_status=True))
     print(f"vsee-sim at {BASE}: {status.to_dict() if status is not None else None}")
     patient_walks_in_and_out()
+    provider_logs_in()
     provider_runs_their_room()
     print("python workflows: ok")
 

@@ -60,6 +60,19 @@ async function patientWalksInAndOut(): Promise<void> {
               `${waitingFor}, visit ${closed.id} closed with status ${closed.status}`);
 }
 
+async function providerLogsIn(): Promise<void> {
+  // The demo's provider 826 logs in by username and password and looks at a room's queue.
+  const login = ok(await api.POST("/api_v3/users/login", {
+    body: { username: "provider1", password: "111111" },
+  }), "POST /users/login").data;
+  expect(login.user.id === "826" && login.user_type === "400", "provider 826 logged in");
+  const rooms = ok(await api.GET("/api_v3/rooms", { headers: { "X-ApiToken": login.token } }), "GET /rooms").data;
+  const queue = ok(await api.GET("/api_v3/rooms/{code}/queue", {
+    headers: { "X-ApiToken": login.token }, params: { path: { code: "ceproom1" } },
+  }), "GET /rooms/:code/queue").data;
+  console.log(`provider ${login.user.id} sees ${rooms.length} rooms, ${queue.length} waiting in ceproom1`);
+}
+
 async function providerRunsTheirRoom(): Promise<void> {
   // Provider use case #2: SSO, a room of their own, assignment; then a patient waits there
   // and the provider takes the call and ends it.
@@ -112,6 +125,7 @@ async function main(): Promise<void> {
   const health = ok(await sim.GET("/_sim/health"), "GET /_sim/health");
   console.log(`vsee-sim at ${base}: ${JSON.stringify(health)}`);
   await patientWalksInAndOut();
+  await providerLogsIn();
   await providerRunsTheirRoom();
   console.log("typescript workflows: ok");
 }
