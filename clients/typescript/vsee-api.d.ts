@@ -2341,7 +2341,9 @@ export interface paths {
         };
         /**
          * The file's bytes, with ``auth_code`` and ``time`` from a ``fullpath`` (or a token that may see it).
-         * @description ``size=WxH`` resizes an image to a PNG of exactly that size; other files ignore it.
+         * @description ``size=WxH`` resizes an image to a PNG of exactly that size (W*H at most 2048*2048);
+         *     other files ignore it, and so does an image too large to decode
+         *     (``X-Sim-Not-Resized`` says why). The resize happens outside the namespace lock.
          */
         get: {
             parameters: {

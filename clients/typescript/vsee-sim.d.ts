@@ -472,7 +472,10 @@ export interface paths {
             };
         };
         put?: never;
-        /** Save the namespace's whole state under a name (the same name replaces it). */
+        /**
+         * Save the namespace's whole state under a name (the same name replaces it).
+         * @description 413 when it would pass a byte bound (``snapshots`` in ``GET /_sim/health``): nothing is dropped.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -598,7 +601,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Recent requests of this namespace (at most 500 kept), newest first. */
+        /**
+         * Recent requests of this namespace, newest first (at most 500 kept, bounded in bytes too:
+         *     ``journal`` in ``GET /_sim/health``).
+         */
         get: {
             parameters: {
                 query?: {
@@ -1216,7 +1222,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The delivery log, newest first (``GET /_sim/webhooks/deliveries/<id>`` has the attempts). */
+        /**
+         * The delivery log, newest first (``GET /_sim/webhooks/deliveries/<id>`` has the attempts).
+         * @description Webhooks are posted after the API response, by a pool of sender threads: ``?wait=5``
+         *     first waits (at most 5 s) until everything due has been attempted and logged.
+         */
         get: {
             parameters: {
                 query?: {
@@ -1226,6 +1236,8 @@ export interface paths {
                     status?: string;
                     /** @description at most this many, newest first (1-1000, default 100) */
                     limit?: number;
+                    /** @description seconds (0-60): first wait until every delivery that is due has been attempted and its outcome logged */
+                    wait?: number;
                 };
                 header?: never;
                 path?: never;
@@ -1306,7 +1318,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a delivery again now (older ones of its webhook first); answers it after the attempt. */
+        /**
+         * Send a delivery again now (older ones of its webhook first); answers it once the attempt
+         *     is logged (at most 15 s, else as it stands).
+         */
         post: {
             parameters: {
                 query?: never;
@@ -1432,12 +1447,33 @@ export interface components {
             version: string;
             namespace: string;
             namespaces: number;
+            /** @description forgotten as least recently used, since start */
             namespaces_evicted: number;
+            /** @description evicted namespaces made again from the fixture when used again, since start (that request's response carries X-Sim-Namespace-Recreated: evicted) */
+            namespaces_recreated?: number;
+            /** @description VSEE_SIM_MAX_NAMESPACES (0: no bound) */
+            max_namespaces?: number;
             fixture: string;
             seed: number;
             write_version: number;
             persisted_version: number | null;
             clock: {
+                [key: string]: unknown;
+            };
+            /** @description the request journal's bounds and use: body_bytes, namespace_bytes, total_bytes, entries_per_namespace; bytes, entries, dropped_for_bytes */
+            journal?: {
+                [key: string]: unknown;
+            };
+            /** @description snapshot bounds and use: bytes (every namespace), namespace_bytes, total_bytes, per_namespace */
+            snapshots?: {
+                [key: string]: unknown;
+            };
+            /** @description the sender pool: senders, connect_timeout, read_timeout (s), queued, in_flight, attempts */
+            webhooks?: {
+                [key: string]: unknown;
+            };
+            /** @description with --data: file, log, interval, persisted (version on disk), last_saved_at, last_folded_at, log_bytes, errors, failing, last_error {message, during, at} */
+            persistence?: {
                 [key: string]: unknown;
             };
         };
@@ -1498,6 +1534,8 @@ export interface components {
             /** @description namespace clock, unix seconds */
             created: number;
             records: number;
+            /** @description what it takes in memory (compact JSON), counted against VSEE_SIM_SNAPSHOT_BYTES and VSEE_SIM_SNAPSHOT_TOTAL_BYTES */
+            bytes?: number;
         };
         SnapshotOutListEnvelope: {
             data: components["schemas"]["SnapshotOut"][];
