@@ -23,7 +23,6 @@ from vsee_sim.core.http import (
 )
 from vsee_sim.core.persistence import DataFile
 from vsee_sim.core.store import RECREATED_HEADER, Worlds, validate_fixture
-from vsee_sim.core.wire import _string_list_openapi
 
 VSEE_HEADERS = ["X-ApiToken", "X-ApiKey", "X-ApiSecret", "X-AccountCode", "X-Sim-Namespace",
                 "X-Sim-Admin-Token", "Content-Type", "Authorization"]
@@ -107,7 +106,6 @@ def create_app(config: dict | None = None) -> SimFlask:
     api = SimApi(app)
     for name, scheme in SECURITY_SCHEMES.items():
         api.spec.components.security_scheme(name, scheme)
-    api.ma_plugin.converter.add_attribute_function(_string_list_openapi)
     for blueprint in AREAS:
         api.register_blueprint(blueprint)
     openapi.install(api, "api")

@@ -42,7 +42,7 @@ def test_documented_get(client):
     assert data["allergies"]["modified_by"]["id"] == "575"
     assert data["allergies"]["modified_by"]["type"] == "200"
     assert data["conditions"]["data"] == [{"condition": "Bleeding problem"}]
-    assert "social_history" not in data           # never saved
+    assert (data["social_history"]["data"], data["social_history"]["modified"]) == ([], 1472588123)  # as GET /visits/:id documents
 
 
 def test_documented_post(client):

@@ -3,6 +3,11 @@
 Requests are lenient the way PHP is: unknown fields are ignored, "200" loads as 200,
 "true"/"1" as True, and an empty string in a non-text field counts as not sent.
 Responses are whitelists: a field not declared is never sent (passwords, internals).
+
+Responses tell the truth to code generators: a response field is declared
+``required=True`` when the simulator always sends it, and ``allow_none=True`` only when
+it can be null. The test suite checks every response it sees against the declared
+schema of its operation (contract/response_schemas.py), so the declarations cannot drift.
 """
 
 from __future__ import annotations
@@ -34,7 +39,11 @@ class WireSchema(Schema):
 
 
 class OutSchema(Schema):
-    """Base of response schemas: every field may be null, as VSee's often are.
+    """Base of response schemas.
+
+    Declare each field as it is sent: ``required=True`` if it is always there,
+    ``allow_none=True`` if it can be null (many of VSee's can); otherwise it is optional
+    and never null. Nothing is implied: a generated client reads exactly this.
 
     Dumping a dict takes a direct path: for each declared field, the value is read
     from the dict and given to the field's own ``_serialize``, exactly what
@@ -45,9 +54,6 @@ class OutSchema(Schema):
 
     class Meta:
         ordered = True
-
-    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
-        field_obj.allow_none = True
 
     def dump(self, obj: Any, *, many: bool | None = None):
         plan = self.__dict__.get("_plan", _UNSET)
@@ -155,3 +161,33 @@ def _string_list_openapi(converter, field, **_):
     if isinstance(field, StringList):
         return {"type": "array", "items": field.metadata.get("items", {"type": "string"})}
     return {}
+
+
+def _nullable_openapi(converter, field, ret, **_):
+    """OpenAPI 3.0 for ``allow_none``, in the form code generators read.
+
+    A nullable nested object is ``{allOf: [$ref], nullable: true}``: openapi-typescript
+    makes it ``X | null`` and openapi-python-client ``None | X``. apispec's default,
+    ``anyOf [{type: object, nullable: true}, $ref]``, types as ``{} | X`` (no field
+    readable without a cast). We write no ``type: object`` beside the ``allOf``, though
+    redocly's nullable-type-sibling rule asks for one: openapi-python-client 0.29 then
+    ignores ``nullable`` (its model is ``X``, and ``X.from_dict(None)`` fails on a null;
+    see its issue #1066 on allOf and nullable). A value of any type (``{}``, a Raw field)
+    gets no ``nullable``: with no ``type`` beside it, it has no effect in 3.0.3, and ``{}``
+    admits null already.
+    """
+    if not field.allow_none:
+        return {}
+    if "$ref" in ret:
+        return {"allOf": [{"$ref": ret.pop("$ref")}], "nullable": True}
+    if "type" in ret or "allOf" in ret:
+        return {"nullable": True}
+    return {}
+
+
+def install_openapi_conventions(converter) -> None:
+    """Teach an apispec marshmallow converter the documents' conventions (above)."""
+    converter.add_attribute_function(_string_list_openapi)
+    keep = [f for f in converter.attribute_functions if f != converter.field2nullable]
+    converter.attribute_functions = keep
+    converter.add_attribute_function(_nullable_openapi)

@@ -27,15 +27,19 @@ class AvailabilityQuery(WireSchema):
 
 # -- responses ----------------------------------------------------------------
 class SlotOut(OutSchema):
-    slot_id = fields.String(metadata={"description": "Stable: the same for the same provider and start."})
-    slot_start = fields.Integer()
-    slot_end = fields.Integer()
-    slot_booked = fields.Integer(metadata={"description": "1 when a visit takes the provider then."})
-    slot_available = fields.Integer(metadata={"description": "1 when neither booked nor past."})
-    group_id = fields.String(metadata={"description": "The provider's schedule this slot comes from."})
-    provider_id = NumericString()
-    room_code = fields.String()
+    slot_id = fields.String(required=True,
+                            metadata={"description": "Stable: the same for the same provider and start."})
+    slot_start = fields.Integer(required=True)
+    slot_end = fields.Integer(required=True)
+    slot_booked = fields.Integer(required=True,
+                                 metadata={"description": "1 when a visit takes the provider then."})
+    slot_available = fields.Integer(required=True,
+                                    metadata={"description": "1 when neither booked nor past."})
+    group_id = fields.String(required=True,
+                             metadata={"description": "The provider's schedule this slot comes from."})
+    provider_id = NumericString(required=True)
+    room_code = fields.String(required=True)
 
 
 class AvailabilityOut(OutSchema):
-    slots = fields.List(fields.Nested(SlotOut))
+    slots = fields.List(fields.Nested(SlotOut), required=True)

@@ -50,60 +50,60 @@ class InvoiceIn(WireSchema):
 
 # -- responses ------------------------------------------------------------------
 class StripeOut(OutSchema):
-    publishable_key = fields.String()
+    publishable_key = fields.String(required=True)
 
 
 class SettingsOut(OutSchema):
-    stripe = fields.Nested(StripeOut)
+    stripe = fields.Nested(StripeOut, required=True)
 
 
 class CardOut(OutSchema):
-    id = fields.String()
-    type = fields.String()
-    brand = fields.String()
-    country = fields.String()
-    exp_month = fields.Integer()
-    exp_year = fields.Integer()
-    funding = fields.String()
-    last4 = fields.String()
-    name = fields.String()
-    is_default = fields.Boolean()
+    id = fields.String(required=True)
+    type = fields.String(required=True)
+    brand = fields.String(required=True)
+    country = fields.String(required=True)
+    exp_month = fields.Integer(required=True)
+    exp_year = fields.Integer(required=True)
+    funding = fields.String(required=True)
+    last4 = fields.String(required=True)
+    name = fields.String(required=True)
+    is_default = fields.Boolean(required=True)
 
 
 class InvoiceConsultationOut(OutSchema):
-    description = fields.String()
-    amount = fields.Raw()
-    duration = fields.Raw()
-    id = fields.String()
+    description = fields.String(required=True)
+    amount = fields.Raw(required=True)
+    duration = fields.Raw(required=True)
+    id = fields.String(required=True)
 
 
 class InvoiceCouponOut(OutSchema):
-    id = fields.String()
+    id = fields.String(required=True)
     object = fields.String()
     amount_off = fields.Raw()
     created = fields.Raw()
-    currency = fields.String()
-    duration = fields.String()
+    currency = fields.String(allow_none=True)
+    duration = fields.String(required=True)
     duration_in_months = fields.Raw()
     livemode = fields.Boolean()
     max_redemptions = fields.Raw()
     metadata = Anything()
-    percent_off = fields.Raw()
+    percent_off = fields.Raw(required=True)
     redeem_by = fields.Raw()
-    times_redeemed = fields.Raw()
+    times_redeemed = fields.Raw(required=True)
     valid = fields.Boolean()
 
 
 class InvoiceOut(OutSchema):
-    id = fields.String()
-    currency = fields.String()
-    consultation = fields.Nested(InvoiceConsultationOut)
-    coupon = fields.Nested(InvoiceCouponOut)
-    amount = fields.Raw()
-    discount = fields.Raw()
-    amount_due = fields.Raw()
-    paid = fields.Boolean()
-    source = fields.String()
-    intake_id = fields.String()
-    visit_id = NumericString()
-    created = fields.Integer()
+    id = fields.String(required=True)
+    currency = fields.String(required=True)
+    consultation = fields.Nested(InvoiceConsultationOut, required=True)
+    coupon = fields.Nested(InvoiceCouponOut, required=True, allow_none=True)
+    amount = fields.Raw(required=True)
+    discount = fields.Raw(required=True)
+    amount_due = fields.Raw(required=True)
+    paid = fields.Boolean(required=True)
+    source = fields.String(required=True, allow_none=True)
+    intake_id = fields.String(required=True)
+    visit_id = NumericString(required=True, allow_none=True)
+    created = fields.Integer(required=True)

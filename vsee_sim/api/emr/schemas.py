@@ -34,10 +34,10 @@ class ModifierOut(OutSchema):
 
 
 class SectionOut(OutSchema):
-    data = Anything(metadata={"description": "a list of items, or an object"})
-    data_not_reported = fields.Boolean()
-    modified = fields.Integer()
-    modified_by = fields.Nested(ModifierOut)
+    data = Anything(metadata={"description": "a list of items, or an object"}, required=True)
+    data_not_reported = fields.Boolean(required=True)
+    modified = fields.Integer(required=True)
+    modified_by = fields.Nested(ModifierOut, required=True)
 
 
 class EmrOut(OutSchema):
@@ -55,10 +55,10 @@ class EmrOut(OutSchema):
 class EmrSchemaOut(OutSchema):
     """GET /emr/schema: each section's body as a JSON Schema with the documented example."""
 
-    conditions = Anything()
-    surgeries = Anything()
-    allergies = Anything()
-    medications = Anything()
-    family_conditions = Anything()
-    social_history = Anything()
-    health_habits = Anything()
+    conditions = Anything(required=True)
+    surgeries = Anything(required=True)
+    allergies = Anything(required=True)
+    medications = Anything(required=True)
+    family_conditions = Anything(required=True)
+    social_history = Anything(required=True)
+    health_habits = Anything(required=True)

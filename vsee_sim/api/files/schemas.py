@@ -62,35 +62,35 @@ class DownloadQuery(WireSchema):
 
 # -- responses ------------------------------------------------------------------
 class TargetOut(OutSchema):
-    id = NumericString()
-    type = fields.String()
+    id = NumericString(required=True)
+    type = fields.String(required=True)
 
 
 class AccountRefOut(OutSchema):
-    code = fields.String()
+    code = fields.String(required=True)
 
 
 class MetaOut(OutSchema):
-    category = fields.String()
-    target = fields.Nested(TargetOut)
-    account = fields.Nested(AccountRefOut)
+    category = fields.String(required=True)
+    target = fields.Nested(TargetOut, required=True)
+    account = fields.Nested(AccountRefOut, required=True)
 
 
 class CreatorOut(OutSchema):
-    id = NumericString()
-    username = fields.String()
-    email = fields.String()
-    type = fields.Integer()
-    full_name = fields.String()
+    id = NumericString(required=True)
+    username = fields.String(required=True)
+    email = fields.String(required=True)
+    type = fields.Integer(required=True)
+    full_name = fields.String(required=True)
 
 
 class FileOut(OutSchema):
-    id = fields.String()
-    name = fields.String()
-    size = fields.Integer()
-    ext = fields.String()
-    fullpath = fields.String(metadata={"description": "a signed URL of GET /files/:id (24 h)"})
-    meta = fields.Nested(MetaOut)
-    creator = fields.Nested(CreatorOut)
-    created = fields.Integer()
-    modified = fields.Integer()
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    size = fields.Integer(required=True)
+    ext = fields.String(required=True)
+    fullpath = fields.String(metadata={"description": "a signed URL of GET /files/:id (24 h)"}, required=True)
+    meta = fields.Nested(MetaOut, required=True)
+    creator = fields.Nested(CreatorOut, required=True)
+    created = fields.Integer(required=True)
+    modified = fields.Integer(required=True)

@@ -34,27 +34,28 @@ class NotificationsQuery(WireSchema):
 
 # -- responses ------------------------------------------------------------------
 class EndpointOut(OutSchema):
-    id = fields.String()
-    key = fields.String()
-    user_id = NumericString()
-    type = fields.Integer()
-    arn = fields.String(metadata={"description": "the SNS endpoint (a fake, stable per key); null for email"})
-    created = fields.Integer()
-    modified = fields.Integer()
+    id = fields.String(required=True)
+    key = fields.String(required=True)
+    user_id = NumericString(required=True)
+    type = fields.Integer(required=True)
+    arn = fields.String(required=True, allow_none=True,
+                        metadata={"description": "the SNS endpoint (a fake, stable per key); null for email"})
+    created = fields.Integer(required=True)
+    modified = fields.Integer(required=True)
 
 
 class DeletedEndpointOut(OutSchema):
-    id = fields.String()
+    id = fields.String(required=True)
 
 
 class NotificationOut(OutSchema):
-    id = fields.String()
-    user_id = NumericString()
-    type = fields.String()
-    time = fields.Integer(metadata={"description": "unix seconds"})
-    mtime = fields.Integer(metadata={"description": "unix ms, unique per user"})
-    is_new = fields.Boolean()
-    read = fields.Boolean()
-    title = fields.String()
-    image = fields.String()
-    data = Anything(metadata={"description": "the event's details, e.g. {visit_id}"})
+    id = fields.String(required=True)
+    user_id = NumericString(required=True)
+    type = fields.String(required=True)
+    time = fields.Integer(metadata={"description": "unix seconds"}, required=True)
+    mtime = fields.Integer(metadata={"description": "unix ms, unique per user"}, required=True)
+    is_new = fields.Boolean(required=True)
+    read = fields.Boolean(required=True)
+    title = fields.String(required=True)
+    image = fields.String(required=True, allow_none=True)
+    data = Anything(metadata={"description": "the event's details, e.g. {visit_id}"}, required=True)

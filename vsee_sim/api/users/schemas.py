@@ -89,21 +89,21 @@ class ActivateIn(WireSchema):
 
 # -- responses ------------------------------------------------------------------
 class UserOut(OutSchema):
-    id = NumericString()
-    code = fields.String()
-    type = fields.Integer()
-    first_name = fields.String()
-    last_name = fields.String()
+    id = NumericString(required=True)
+    code = fields.String(required=True)
+    type = fields.Integer(required=True)
+    first_name = fields.String(required=True, allow_none=True)
+    last_name = fields.String(allow_none=True)
     username = fields.String()
     vseeid = fields.String()
-    dob = fields.String()
-    email = fields.String()
-    gender = fields.Integer()
+    dob = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    gender = fields.Integer(allow_none=True)
     active = fields.Boolean()
     tos = fields.Boolean()
     nationality = fields.String()
-    photo = fields.String()
-    phone = fields.String()
+    photo = fields.String(required=True, allow_none=True)
+    phone = fields.String(allow_none=True)
     subtype = fields.String()
     street_addr = fields.String()
     state = fields.String()
@@ -114,50 +114,51 @@ class UserOut(OutSchema):
     timezone = fields.String()
     title = fields.String()
     suffix = fields.String()
-    gps = fields.Dict()
+    gps = fields.Dict(allow_none=True)
     last_connected = fields.Integer()
 
 
 class RefreshTokenOut(OutSchema):
-    user_id = NumericString()
-    token = fields.String()
-    expiry = fields.Integer()
-    created = fields.Integer()
+    user_id = NumericString(required=True)
+    token = fields.String(required=True)
+    expiry = fields.Integer(required=True, allow_none=True)
+    created = fields.Integer(required=True, allow_none=True)
 
 
 class TokenOut(OutSchema):
-    user_id = NumericString()
-    token = fields.String()
-    expiry = fields.Integer()
-    created = fields.Integer()
-    refresh_token = fields.Nested(RefreshTokenOut)
+    user_id = NumericString(required=True)
+    token = fields.String(required=True)
+    expiry = fields.Integer(required=True)
+    created = fields.Integer(required=True)
+    refresh_token = fields.Nested(RefreshTokenOut, required=True)
 
 
 class VseeOut(OutSchema):
-    id = fields.String()
-    token = fields.String()
+    id = fields.String(required=True)
+    token = fields.String(required=True)
 
 
 class SsoOut(UserOut):
-    token = fields.Nested(TokenOut)
+    token = fields.Nested(TokenOut, required=True)
     vsee = fields.Nested(VseeOut)
 
 
 class LoginOut(TokenOut):
-    user_type = fields.String()
-    user = fields.Nested(UserOut)
+    user_type = fields.String(required=True)
+    user = fields.Nested(UserOut, required=True)
 
 
 class RefreshUserOut(UserOut):
-    name = fields.String()
-    gender = fields.String(metadata={"description": "Male / Female, as in the documented example"})
+    name = fields.String(required=True)
+    gender = fields.String(required=True, allow_none=True,
+                           metadata={"description": "Male / Female, as in the documented example"})
 
 
 class RefreshOut(TokenOut):
-    user_type = fields.String()
-    user = fields.Nested(RefreshUserOut)
+    user_type = fields.String(required=True)
+    user = fields.Nested(RefreshUserOut, required=True)
 
 
 class AliveOut(OutSchema):
-    last_connected = fields.Integer()
-    heartbeat = fields.Integer()
+    last_connected = fields.Integer(required=True)
+    heartbeat = fields.Integer(required=True)

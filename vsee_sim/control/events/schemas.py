@@ -17,10 +17,10 @@ class OutboxQuery(WireSchema):
 
 
 class OutboxItemOut(OutSchema):
-    id = fields.String()
+    id = fields.String(required=True)
     channel = fields.String(metadata={"description": "email | push"})
     template = fields.String(metadata={"description": "emails: what the message is"})
-    to = fields.String(metadata={"description": "an email address, or a push endpoint's key"})
+    to = fields.String(metadata={"description": "an email address, or a push endpoint's key"}, required=True)
     user_id = fields.String()
     account = fields.String()
     code = fields.String(metadata={"description": "activation and reset emails: the code to log in with"})
@@ -49,12 +49,12 @@ class WebhookIn(WireSchema):
 
 
 class WebhookOut(OutSchema):
-    id = fields.String()
-    url = fields.String()
-    events = fields.List(fields.String())
-    account = fields.String()
+    id = fields.String(required=True)
+    url = fields.String(required=True)
+    events = fields.List(fields.String(), required=True)
+    account = fields.String(required=True, allow_none=True)
     secret = fields.String()
-    created = fields.Integer(metadata={"description": "namespace clock, unix seconds"})
+    created = fields.Integer(metadata={"description": "namespace clock, unix seconds"}, required=True)
 
 
 class DeliveryQuery(WireSchema):
@@ -68,27 +68,29 @@ class DeliveryQuery(WireSchema):
 
 
 class AttemptOut(OutSchema):
-    at = fields.Integer(metadata={"description": "namespace clock, unix seconds"})
+    at = fields.Integer(metadata={"description": "namespace clock, unix seconds"}, required=True)
     status_code = fields.Integer(metadata={"description": "the receiver's HTTP status"})
     error = fields.String(metadata={"description": "no HTTP answer: why (refused, timed out...)"})
-    duration_ms = fields.Integer()
+    duration_ms = fields.Integer(required=True)
 
 
 class DeliveryOut(OutSchema):
-    id = fields.String()
-    webhook_id = fields.String()
-    url = fields.String()
-    event = fields.String()
-    account = fields.String()
-    status = fields.String(metadata={"description": "pending | sending | delivered | failed"})
-    attempts = fields.Integer()
-    next_attempt = fields.Integer(metadata={"description": "pending: when it is sent (namespace clock)"})
-    created = fields.Integer()
+    id = fields.String(required=True)
+    webhook_id = fields.String(required=True)
+    url = fields.String(required=True)
+    event = fields.String(required=True)
+    account = fields.String(required=True)
+    status = fields.String(metadata={"description": "pending | sending | delivered | failed"}, required=True)
+    attempts = fields.Integer(required=True)
+    next_attempt = fields.Integer(required=True, allow_none=True,
+                                  metadata={"description": "pending: when it is sent (namespace clock)"})
+    created = fields.Integer(required=True)
     delivered_at = fields.Integer()
-    last_status_code = fields.Integer()
-    last_error = fields.String()
-    payload = Anything(metadata={"description": "the body posted: {event, data}"})
+    last_status_code = fields.Integer(allow_none=True)
+    last_error = fields.String(allow_none=True)
+    payload = Anything(metadata={"description": "the body posted: {event, data}"}, required=True)
 
 
 class DeliveryDetailOut(DeliveryOut):
-    log = fields.List(fields.Nested(AttemptOut), metadata={"description": "every attempt, oldest first"})
+    log = fields.List(fields.Nested(AttemptOut), required=True,
+                      metadata={"description": "every attempt, oldest first"})

@@ -36,15 +36,15 @@ class AutopilotIn(WireSchema):
 
 
 class AutopilotCallOut(OutSchema):
-    id = fields.String()
-    provider_id = fields.String()
-    started = fields.Integer()
-    end = fields.Integer()
+    id = fields.String(required=True)
+    provider_id = fields.String(required=True)
+    started = fields.Integer(required=True)
+    end = fields.Integer(required=True)
 
 
 class AutopilotLogOut(OutSchema):
-    at = fields.Integer()
-    action = fields.String()
+    at = fields.Integer(required=True)
+    action = fields.String(required=True)
     visit_id = fields.String()
     member_id = fields.String()
     provider_id = fields.String()
@@ -53,14 +53,14 @@ class AutopilotLogOut(OutSchema):
 
 
 class AutopilotOut(OutSchema):
-    account = fields.String()
-    enabled = fields.Boolean()
-    every = fields.Integer()
-    visit_seconds = fields.Integer()
-    room_code = fields.String()
-    provider_id = fields.String()
-    now = fields.Integer()
-    next_run = fields.Integer()
-    calls = fields.List(fields.Nested(AutopilotCallOut))
-    stats = fields.Dict(keys=fields.String(), values=fields.Integer())
-    log = fields.List(fields.Nested(AutopilotLogOut))
+    account = fields.String(required=True)
+    enabled = fields.Boolean(required=True)
+    every = fields.Integer(required=True)
+    visit_seconds = fields.Integer(required=True)
+    room_code = fields.String(required=True, allow_none=True)
+    provider_id = fields.String(required=True, allow_none=True)
+    now = fields.Integer(required=True)
+    next_run = fields.Integer(required=True, allow_none=True)
+    calls = fields.List(fields.Nested(AutopilotCallOut), required=True)
+    stats = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    log = fields.List(fields.Nested(AutopilotLogOut), required=True)

@@ -8,21 +8,21 @@ from vsee_sim.core.wire import Anything, OutSchema, Text, WireSchema
 
 
 class HealthOut(OutSchema):
-    status = fields.String()
-    version = fields.String()
-    namespace = fields.String()
-    namespaces = fields.Integer()
-    namespaces_evicted = fields.Integer(metadata={
+    status = fields.String(required=True)
+    version = fields.String(required=True)
+    namespace = fields.String(required=True)
+    namespaces = fields.Integer(required=True)
+    namespaces_evicted = fields.Integer(required=True, metadata={
         "description": "forgotten as least recently used, since start"})
     namespaces_recreated = fields.Integer(metadata={
         "description": "evicted namespaces made again from the fixture when used again, since start (that "
                        "request's response carries X-Sim-Namespace-Recreated: evicted)"})
     max_namespaces = fields.Integer(metadata={"description": "VSEE_SIM_MAX_NAMESPACES (0: no bound)"})
-    fixture = fields.String()
-    seed = fields.Integer()
-    write_version = fields.Integer()
-    persisted_version = fields.Integer()
-    clock = fields.Dict()
+    fixture = fields.String(required=True)
+    seed = fields.Integer(required=True)
+    write_version = fields.Integer(required=True)
+    persisted_version = fields.Integer(required=True, allow_none=True)
+    clock = fields.Dict(required=True)
     journal = fields.Dict(metadata={
         "description": "the request journal's bounds and use: body_bytes, namespace_bytes, total_bytes, "
                        "entries_per_namespace; bytes, entries, dropped_for_bytes"})
@@ -53,19 +53,19 @@ class SeedIn(WireSchema):
 
 
 class ClockOut(OutSchema):
-    mode = fields.String(metadata={"description": "real | offset | frozen"})
-    offset = fields.Float()
+    mode = fields.String(metadata={"description": "real | offset | frozen"}, required=True)
+    offset = fields.Float(required=True)
     frozen_at = fields.Float(allow_none=True)
-    now = fields.Float()
+    now = fields.Float(required=True)
 
 
 class NamespaceOut(OutSchema):
-    namespace = fields.String()
-    fixture = fields.String()
-    seed = fields.Integer()
-    accounts = fields.List(fields.String())
-    clock = fields.Nested(ClockOut)
-    snapshots = fields.List(fields.String())
+    namespace = fields.String(required=True)
+    fixture = fields.String(required=True)
+    seed = fields.Integer(required=True)
+    accounts = fields.List(fields.String(), required=True)
+    clock = fields.Nested(ClockOut, required=True)
+    snapshots = fields.List(fields.String(), required=True)
 
 
 class FreezeIn(WireSchema):
@@ -82,9 +82,9 @@ class SnapshotIn(WireSchema):
 
 
 class SnapshotOut(OutSchema):
-    name = fields.String()
-    created = fields.Integer(metadata={"description": "namespace clock, unix seconds"})
-    records = fields.Integer()
+    name = fields.String(required=True)
+    created = fields.Integer(required=True, metadata={"description": "namespace clock, unix seconds"})
+    records = fields.Integer(required=True)
     bytes = fields.Integer(metadata={
         "description": "what it takes in memory (compact JSON), counted against VSEE_SIM_SNAPSHOT_BYTES "
                        "and VSEE_SIM_SNAPSHOT_TOTAL_BYTES"})

@@ -29,22 +29,25 @@ class JournalQuery(WireSchema):
 
 
 class JournalEntryOut(OutSchema):
-    id = fields.Integer()
-    at = fields.Integer(metadata={"description": "namespace clock, unix seconds"})
-    method = fields.String()
-    path = fields.String(metadata={"description": "the path as the client sent it"})
-    query = fields.String()
+    id = fields.Integer(required=True)
+    at = fields.Integer(metadata={"description": "namespace clock, unix seconds"}, required=True)
+    method = fields.String(required=True)
+    path = fields.String(metadata={"description": "the path as the client sent it"}, required=True)
+    query = fields.String(required=True)
     headers = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
-        "description": "X-ApiToken, X-ApiKey, X-ApiSecret, X-AccountCode, Content-Type"})
-    body = fields.String(metadata={"description": "request body (text, or base64 per body_encoding)"})
-    body_encoding = fields.String(metadata={"description": "utf-8 or base64"})
-    body_truncated = fields.Boolean()
-    status = fields.Integer()
-    response = Anything(metadata={"description": "response body: parsed JSON, or text"})
-    response_encoding = fields.String(metadata={"description": "base64 when the response was not text"})
-    response_truncated = fields.Boolean()
-    duration_ms = fields.Float()
-    fault = fields.String(metadata={"description": "the fault rule that fired on this request, if any"})
+        "description": "X-ApiToken, X-ApiKey, X-ApiSecret, X-AccountCode, Content-Type"}, required=True)
+    body = fields.String(required=True,
+                         metadata={"description": "request body (text, or base64 per body_encoding)"})
+    body_encoding = fields.String(metadata={"description": "utf-8 or base64"}, required=True)
+    body_truncated = fields.Boolean(required=True)
+    status = fields.Integer(required=True)
+    response = Anything(metadata={"description": "response body: parsed JSON, or text"}, required=True)
+    response_encoding = fields.String(allow_none=True,
+                                      metadata={"description": "base64 when the response was not text"})
+    response_truncated = fields.Boolean(required=True)
+    duration_ms = fields.Float(required=True)
+    fault = fields.String(required=True, allow_none=True,
+                          metadata={"description": "the fault rule that fired on this request, if any"})
 
 
 class FaultIn(WireSchema):
@@ -65,15 +68,16 @@ class FaultIn(WireSchema):
 
 
 class FaultOut(OutSchema):
-    id = fields.String()
-    method = fields.String()
-    path = fields.String()
-    status = fields.Integer()
-    message = fields.String()
-    retry_after = fields.Integer()
-    latency_ms = fields.Integer()
-    count = fields.Integer()
-    probability = fields.Float()
-    matched = fields.Integer(metadata={"description": "requests this rule was the first match of"})
-    fired = fields.Integer(metadata={"description": "requests it failed or delayed"})
-    created = fields.Integer()
+    id = fields.String(required=True)
+    method = fields.String(required=True)
+    path = fields.String(required=True)
+    status = fields.Integer(required=True, allow_none=True)
+    message = fields.String(required=True, allow_none=True)
+    retry_after = fields.Integer(required=True, allow_none=True)
+    latency_ms = fields.Integer(required=True)
+    count = fields.Integer(required=True, allow_none=True)
+    probability = fields.Float(required=True)
+    matched = fields.Integer(required=True,
+                             metadata={"description": "requests this rule was the first match of"})
+    fired = fields.Integer(metadata={"description": "requests it failed or delayed"}, required=True)
+    created = fields.Integer(required=True)
