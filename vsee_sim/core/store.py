@@ -350,7 +350,8 @@ class Worlds:
     def restore(self, name: str, state: dict) -> World:
         """A namespace made straight from an export (a --data load): no fixture is loaded
         first, and no on-load hook runs (the export is a settled state)."""
-        world = World(name, {"accounts": []}, self.seed, self.fixture_name, self.versions)
+        world = World(name, {"accounts": []}, self.seed, self.fixture_name, self.versions,
+                      self.secret)
         world.load_dict(state)
         with self._lock:
             self._worlds[name] = world
