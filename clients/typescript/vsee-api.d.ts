@@ -12,27 +12,7 @@ export interface paths {
             cookie?: never;
         };
         /** The clinic's settings [public access]. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["SettingsEnvelope"];
-                    };
-                };
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        get: operations["settingsList"];
         put?: never;
         post?: never;
         delete?: never;
@@ -45,35 +25,11 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                path: string;
-            };
+            path?: never;
             cookie?: never;
         };
-        /** One setting by path, any depth: ``/settings/visit/time/max_wait_time.json`` [public access]. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    path: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["SettingEnvelope"];
-                    };
-                };
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        /** One setting by path, any depth: /settings/visit/time/max_wait_time.json [public access]. */
+        get: operations["settingsGet"];
         put?: never;
         post?: never;
         delete?: never;
@@ -93,39 +49,12 @@ export interface paths {
         put?: never;
         /**
          * Single sign-on for a patient (200), provider (400) or guest (600).
-         * @description Creates the user on the first call for a ``code`` and maps to it afterwards.
-         *     ``?fields=vsee`` adds ``data.vsee``.
+         * @description Creates the user on the first call for a `code` and maps to it afterwards.
+         *     `?fields=vsee` adds `data.vsee`.
+         *
+         *     Demo clinic: the documented example sends `X-ApiKey: vclinic_api_key` (`x-demo-credentials`); /docs sends them when you have not authorized.
          */
-        post: {
-            parameters: {
-                query?: {
-                    /** @description vsee: add data.vsee {id, token} */
-                    fields?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": components["schemas"]["SsoIn"];
-                    "application/x-www-form-urlencoded": components["schemas"]["SsoIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["SsoOutEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        post: operations["usersSso"];
         delete?: never;
         options?: never;
         head?: never;
@@ -142,33 +71,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Log in by username/password (active users) or email/email_token (inactive users). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": components["schemas"]["LoginIn"];
-                    "application/x-www-form-urlencoded": components["schemas"]["LoginIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["LoginOutEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        post: operations["usersLogin"];
         delete?: never;
         options?: never;
         head?: never;
@@ -182,57 +85,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The current user's profile. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["UserOutEnvelope"];
-                    };
-                };
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        /**
+         * The current user's profile.
+         * @description Demo clinic: the documented example sends `X-ApiToken: 6366a7018a39536a1ef4b63626f8e734` (`x-demo-credentials`); /docs sends them when you have not authorized.
+         */
+        get: operations["usersGetMe"];
         put?: never;
-        /** Update the current user's profile (and password). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": components["schemas"]["MeIn"];
-                    "application/x-www-form-urlencoded": components["schemas"]["MeIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["UpdatedUserEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        /**
+         * Update the current user's profile (and password).
+         * @description Demo clinic: the documented example sends `X-ApiToken: 6366a7018a39536a1ef4b63626f8e734` (`x-demo-credentials`); /docs sends them when you have not authorized.
+         */
+        post: operations["usersUpdateMe"];
         delete?: never;
         options?: never;
         head?: never;
@@ -249,33 +112,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Destroy the given tokens (the caller's token when none is given). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": components["schemas"]["LogoutIn"];
-                    "application/x-www-form-urlencoded": components["schemas"]["LogoutIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["TrueEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        post: operations["usersLogout"];
         delete?: never;
         options?: never;
         head?: never;
@@ -292,33 +129,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** A new access token for a live refresh token. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": components["schemas"]["RefreshIn"];
-                    "application/x-www-form-urlencoded": components["schemas"]["RefreshIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["RefreshOutEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        post: operations["usersRefreshToken"];
         delete?: never;
         options?: never;
         head?: never;
@@ -335,33 +146,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Email a reset code (to the outbox); log in with it as email_token. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": components["schemas"]["EmailIn"];
-                    "application/x-www-form-urlencoded": components["schemas"]["EmailIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["TrueEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        post: operations["usersResetPassword"];
         delete?: never;
         options?: never;
         head?: never;
@@ -377,34 +162,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Heartbeat: only alive patients show on the provider dashboard. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": components["schemas"]["AliveIn"];
-                    "application/x-www-form-urlencoded": components["schemas"]["AliveIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["AliveOutEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        /**
+         * Heartbeat: only alive patients show on the provider dashboard.
+         * @description Demo clinic: the documented example sends `X-ApiToken: 6366a7018a39536a1ef4b63626f8e734` (`x-demo-credentials`); /docs sends them when you have not authorized.
+         */
+        post: operations["usersAlive"];
         delete?: never;
         options?: never;
         head?: never;
@@ -421,33 +183,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Check the eligibility file and email an activation code (to the outbox). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": components["schemas"]["ActivateIn"];
-                    "application/x-www-form-urlencoded": components["schemas"]["ActivateIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["TrueEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        post: operations["usersActivate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -462,27 +198,7 @@ export interface paths {
             cookie?: never;
         };
         /** The clinic accounts [public access]. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["AccountBriefOutListEnvelope"];
-                    };
-                };
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        get: operations["accountsList"];
         put?: never;
         post?: never;
         delete?: never;
@@ -495,35 +211,11 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                code: string;
-            };
+            path?: never;
             cookie?: never;
         };
-        /** An account's settings, intake steps and signup schema; ``-`` is the current account. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    code: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["AccountOutEnvelope"];
-                    };
-                };
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        /** An account's settings, intake steps and signup schema; - is the current account. */
+        get: operations["accountsGet"];
         put?: never;
         post?: never;
         delete?: never;
@@ -540,59 +232,15 @@ export interface paths {
             cookie?: never;
         };
         /** The clinic's rooms [public access]. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["RoomOutListEnvelope"];
-                    };
-                };
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        get: operations["roomsList"];
         put?: never;
         /**
          * Create a waiting room (providers and staff); a provider joins the room created.
          * @description A slug or code already used in the clinic is a 400.
+         *
+         *     Demo clinic: the documented example sends `X-ApiToken: 83ec6843c3af534c551ab609d869dd82` (`x-demo-credentials`); /docs sends them when you have not authorized.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": components["schemas"]["RoomIn"];
-                    "application/x-www-form-urlencoded": components["schemas"]["RoomIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CreatedRoomEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        post: operations["roomsCreate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -603,35 +251,11 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                code: string;
-            };
+            path?: never;
             cookie?: never;
         };
         /** One room [public access]. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    code: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["RoomEnvelope"];
-                    };
-                };
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        get: operations["roomsShow"];
         put?: never;
         post?: never;
         delete?: never;
@@ -644,35 +268,11 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                code: string;
-            };
+            path?: never;
             cookie?: never;
         };
         /** The room's providers [public access]. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    code: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["RoomProviderOutListEnvelope"];
-                    };
-                };
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        get: operations["roomsProviders"];
         put?: never;
         post?: never;
         delete?: never;
@@ -685,37 +285,11 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                code: string;
-                provider_id: string;
-            };
+            path?: never;
             cookie?: never;
         };
         /** One provider of the room [public access]. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    code: string;
-                    provider_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["RoomProviderDetailOutEnvelope"];
-                    };
-                };
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        get: operations["roomsProvider"];
         put?: never;
         post?: never;
         delete?: never;
@@ -728,47 +302,19 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                user_id: string;
-            };
+            path?: never;
             cookie?: never;
         };
         get?: never;
         put?: never;
         /**
-         * Associate a room with a user (``-`` is the current user): the user's rooms.
-         * @description Providers join the room; patients are associated with it. ``default`` makes it the
+         * Associate a room with a user (- is the current user): the user's rooms.
+         * @description Providers join the room; patients are associated with it. `default` makes it the
          *     user's default room.
+         *
+         *     Demo clinic: the documented example sends `X-ApiToken: 83ec6843c3af534c551ab609d869dd82` (`x-demo-credentials`); /docs sends them when you have not authorized.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    user_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": components["schemas"]["UserRoomIn"];
-                    "application/x-www-form-urlencoded": components["schemas"]["UserRoomIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["UserRoomOutListEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        post: operations["roomsAddToUser"];
         delete?: never;
         options?: never;
         head?: never;
@@ -785,36 +331,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Create an intake (the documented ``data.id`` and the whole intake).
+         * Create an intake (the documented data.id and the whole intake).
          * @description Without a token the intake has no member until a patient uses it (docs/fidelity.md I1).
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": components["schemas"]["IntakeIn"];
-                    "application/x-www-form-urlencoded": components["schemas"]["IntakeIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["IntakeOutEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        post: operations["intakesCreate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -825,66 +345,20 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                intake_id: string;
-            };
+            path?: never;
             cookie?: never;
         };
-        /** The intake, with its attachments as file objects and its consultation. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    intake_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["IntakeViewEnvelope"];
-                    };
-                };
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        /**
+         * The intake, with its attachments as file objects and its consultation.
+         * @description Demo clinic: the documented example sends `X-ApiToken: 5a2eb231d652b49f4d7fc0fbb78328fb` (`x-demo-credentials`); /docs sends them when you have not authorized.
+         */
+        get: operations["intakesRead"];
         put?: never;
-        /** Update the fields sent; an unclaimed intake becomes the calling patient's. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    intake_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": components["schemas"]["IntakeIn"];
-                    "application/x-www-form-urlencoded": components["schemas"]["IntakeIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["UpdatedIntakeEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        /**
+         * Update the fields sent; an unclaimed intake becomes the calling patient's.
+         * @description Demo clinic: the documented example sends `X-ApiToken: 5a2eb231d652b49f4d7fc0fbb78328fb` (`x-demo-credentials`); /docs sends them when you have not authorized.
+         */
+        post: operations["intakesUpdate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -900,34 +374,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Enter the room's waiting room: a walk-in visit, status 10 (pending). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": components["schemas"]["WalkinIn"];
-                    "application/x-www-form-urlencoded": components["schemas"]["WalkinIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["VisitOutEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        /**
+         * Enter the room's waiting room: a walk-in visit, status 10 (pending).
+         * @description Demo clinic: the documented example sends `X-ApiToken: 5a2eb231d652b49f4d7fc0fbb78328fb` (`x-demo-credentials`); /docs sends them when you have not authorized.
+         */
+        post: operations["visitsAddWalkin"];
         delete?: never;
         options?: never;
         head?: never;
@@ -943,34 +394,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** An e-consult (type 3): a pending visit a provider answers later. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": components["schemas"]["EconsultIn"];
-                    "application/x-www-form-urlencoded": components["schemas"]["EconsultIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["VisitOutEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        /**
+         * An e-consult (type 3): a pending visit a provider answers later.
+         * @description Demo clinic: the documented example sends `X-ApiToken: 5a2eb231d652b49f4d7fc0fbb78328fb` (`x-demo-credentials`); /docs sends them when you have not authorized.
+         */
+        post: operations["visitsAddEconsult"];
         delete?: never;
         options?: never;
         head?: never;
@@ -984,66 +412,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Patients: their visits; providers: their rooms'; staff: the clinic's. Newest start first. */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description status codes, comma-separated */
-                    status?: string[];
-                    /** @description visit types, comma-separated */
-                    type?: string[];
-                    room_code?: string;
-                    member_id?: string;
-                    provider_id?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["VisitOutListEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        /**
+         * Patients: their visits; providers: their rooms'; staff: the clinic's. Newest start first.
+         * @description Demo clinic: the documented example sends `X-ApiToken: 5a2eb231d652b49f4d7fc0fbb78328fb` (`x-demo-credentials`); /docs sends them when you have not authorized.
+         */
+        get: operations["visitsList"];
         put?: never;
-        /** Book an appointment (type 2, status 20) in a free slot; without provider_id, a free provider. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": components["schemas"]["BookIn"];
-                    "application/x-www-form-urlencoded": components["schemas"]["BookIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["VisitOutEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        /**
+         * Book an appointment (type 2, status 20) in a free slot; without provider_id, a free provider.
+         * @description Demo clinic: the documented example sends `X-ApiToken: 5a2eb231d652b49f4d7fc0fbb78328fb` (`x-demo-credentials`); /docs sends them when you have not authorized.
+         */
+        post: operations["visitsBook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1059,34 +438,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** The documented example's path for POST /visits. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": components["schemas"]["BookIn"];
-                    "application/x-www-form-urlencoded": components["schemas"]["BookIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["VisitOutEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        /**
+         * The documented example's path for POST /visits.
+         * @description Demo clinic: the documented example sends `X-ApiToken: 5a2eb231d652b49f4d7fc0fbb78328fb` (`x-demo-credentials`); /docs sends them when you have not authorized.
+         */
+        post: operations["visitsBookAppointment"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1102,34 +458,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Close a visit: in progress -> 30 (completed); pending or confirmed -> 40 (cancelled). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": components["schemas"]["CloseIn"];
-                    "application/x-www-form-urlencoded": components["schemas"]["CloseIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["VisitOutEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        /**
+         * Close a visit: in progress -> 30 (completed); pending or confirmed -> 40 (cancelled).
+         * @description Demo clinic: the documented example sends `X-ApiToken: 5a2eb231d652b49f4d7fc0fbb78328fb` (`x-demo-credentials`); /docs sends them when you have not authorized.
+         */
+        post: operations["visitsClose"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1145,34 +478,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** The call begins: pending or confirmed -> 25 (in progress). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": components["schemas"]["InProgressIn"];
-                    "application/x-www-form-urlencoded": components["schemas"]["InProgressIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["VisitOutEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        /**
+         * The call begins: pending or confirmed -> 25 (in progress).
+         * @description Demo clinic: the documented example sends `X-ApiToken: d0c7e5a1b2f34c6d8e9fa0b1c2d3e826` (`x-demo-credentials`); /docs sends them when you have not authorized.
+         */
+        post: operations["visitsInprogress"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1188,34 +498,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel a visit (status 40). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": components["schemas"]["DeleteIn"];
-                    "application/x-www-form-urlencoded": components["schemas"]["DeleteIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["VisitOutEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        /**
+         * Cancel a visit (status 40).
+         * @description Demo clinic: the documented example sends `X-ApiToken: 5a2eb231d652b49f4d7fc0fbb78328fb` (`x-demo-credentials`); /docs sends them when you have not authorized.
+         */
+        post: operations["visitsDelete"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1229,28 +516,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's visit in progress, else the walk-in they wait in, else null. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CurrentVisitEnvelope"];
-                    };
-                };
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        /**
+         * The caller's visit in progress, else the walk-in they wait in, else null.
+         * @description Demo clinic: the documented example sends `X-ApiToken: 6366a7018a39536a1ef4b63626f8e734` (`x-demo-credentials`); /docs sends them when you have not authorized.
+         */
+        get: operations["visitsCurrent"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1263,35 +533,14 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                visit_id: string;
-            };
+            path?: never;
             cookie?: never;
         };
-        /** One visit (patients: their own; providers: their rooms'; staff: any of the clinic). */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    visit_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["VisitOutEnvelope"];
-                    };
-                };
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        /**
+         * One visit (patients: their own; providers: their rooms'; staff: any of the clinic).
+         * @description Demo clinic: the documented example sends `X-ApiToken: 5a2eb231d652b49f4d7fc0fbb78328fb` (`x-demo-credentials`); /docs sends them when you have not authorized.
+         */
+        get: operations["visitsGet"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1304,35 +553,11 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                code: string;
-            };
+            path?: never;
             cookie?: never;
         };
         /** [public] The room's waiting room: length, capacity, average_visit_time, before_me. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    code: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["QueueOutEnvelope"];
-                    };
-                };
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        get: operations["visitsQueue"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1353,46 +578,10 @@ export interface paths {
          * @description With a live X-ApiToken nothing else is required. Without one, X-ApiKey,
          *     X-ApiSecret, room_code, start, end and consultation_id are all required.
          *     Booked slots are listed with slot_booked 1; past slots with slot_available 0.
+         *
+         *     Demo clinic: the documented example sends `X-ApiKey: vclinic_api_key`, `X-ApiSecret: vclinic_api_secret` (`x-demo-credentials`); /docs sends them when you have not authorized.
          */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description Room code. If not given: the intake's room, else the caller's default room, else the clinic's default room. */
-                    room_code?: string;
-                    /** @description Search for available slots from this time (unix s). */
-                    start?: number;
-                    /** @description Search for available slots up to this time (unix s). */
-                    end?: number;
-                    /** @description Search for available slots during this many seconds (see the start/end/duration table). */
-                    duration?: number;
-                    /** @description Pick only this provider's slots. */
-                    provider_id?: string;
-                    /** @description The intake of the patient choosing a slot: its room, location and consultation are used. */
-                    intake_id?: string;
-                    /** @description Consultation of the room: the slot duration (default: the room's first). */
-                    consultation_id?: string;
-                    /** @description Only providers licensed in this state (e.g. AL). */
-                    location?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["AvailabilityEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        get: operations["appointmentsAvailability"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1405,38 +594,16 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                user_id: string;
-            };
+            path?: never;
             cookie?: never;
         };
         /**
-         * The patient's medical record (``-`` is the current user): the sections saved so far.
+         * The patient's medical record (- is the current user): the sections saved so far.
          * @description The patient, a provider of a room the patient has a visit in, or clinic staff.
+         *
+         *     Demo clinic: the documented example sends `X-ApiToken: 5a2eb231d652b49f4d7fc0fbb78328fb` (`x-demo-credentials`); /docs sends them when you have not authorized.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    user_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["EmrOutEnvelope"];
-                    };
-                };
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        get: operations["emrRead"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1449,10 +616,7 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                user_id: string;
-                name: string;
-            };
+            path?: never;
             cookie?: never;
         };
         get?: never;
@@ -1460,37 +624,9 @@ export interface paths {
         /**
          * Replace one section (conditions, surgeries, allergies, medications, family_conditions,
          *     social_history, health_habits): its shape is in GET /emr/schema.
+         * @description Demo clinic: the documented example sends `X-ApiToken: 5a2eb231d652b49f4d7fc0fbb78328fb` (`x-demo-credentials`); /docs sends them when you have not authorized.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    user_id: string;
-                    name: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": components["schemas"]["SectionIn"];
-                    "application/x-www-form-urlencoded": components["schemas"]["SectionIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["SavedSectionEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        post: operations["emrSaveSection"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1505,27 +641,7 @@ export interface paths {
             cookie?: never;
         };
         /** Each section's body as a JSON Schema, with the documented example (our own addition). */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["EmrSchemaOutEnvelope"];
-                    };
-                };
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        get: operations["emrSchema"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1538,39 +654,14 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                user_id: string;
-            };
+            path?: never;
             cookie?: never;
         };
-        /** The patient's prescriptions with this ``status`` ("Current" by default). */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description status of the prescriptions listed ("Current" by default) */
-                    status?: string;
-                };
-                header?: never;
-                path: {
-                    user_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["PrescriptionOutListEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        /**
+         * The patient's prescriptions with this status ("Current" by default).
+         * @description Demo clinic: the documented example sends `X-ApiToken: c1dfcb553b2395a902722387222310a4` (`x-demo-credentials`); /docs sends them when you have not authorized.
+         */
+        get: operations["erxListPrescriptions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1583,66 +674,17 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                user_id: string;
-            };
+            path?: never;
             cookie?: never;
         };
-        /** The patient's saved pharmacies, the default first. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    user_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["PharmacyOutListEnvelope"];
-                    };
-                };
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        /**
+         * The patient's saved pharmacies, the default first.
+         * @description Demo clinic: the documented example sends `X-ApiToken: c1dfcb553b2395a902722387222310a4` (`x-demo-credentials`); /docs sends them when you have not authorized.
+         */
+        get: operations["erxListPharmacies"];
         put?: never;
         /** Save the patient's chosen pharmacy: it becomes the default; the same code again updates it. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    user_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": components["schemas"]["PharmacyIn"];
-                    "application/x-www-form-urlencoded": components["schemas"]["PharmacyIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["TrueEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        post: operations["erxSavePharmacy"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1653,40 +695,14 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                user_id: string;
-                code: string;
-            };
+            path?: never;
             cookie?: never;
         };
         get?: never;
         put?: never;
         post?: never;
         /** Remove a saved pharmacy (404 when that code is not saved). */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    user_id: string;
-                    code: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["TrueEnvelope"];
-                    };
-                };
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        delete: operations["erxDeletePharmacy"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1699,28 +715,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The clinic's payment settings: its Stripe publishable key. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["BillingSettingsEnvelope"];
-                    };
-                };
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        /**
+         * The clinic's payment settings: its Stripe publishable key.
+         * @description Demo clinic: the documented example sends `X-ApiToken: 6366a7018a39536a1ef4b63626f8e734` (`x-demo-credentials`); /docs sends them when you have not authorized.
+         */
+        get: operations["billingSettings"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1736,76 +735,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's cards, oldest first; exactly one has ``is_default``. */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description (optional) the room the card is used in (CC app) */
-                    room_code?: string;
-                    /** @description (optional) a provider of the clinic (FS app) */
-                    provider_id?: string;
-                    /** @description (optional) "card", the only kind */
-                    type?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CardOutListEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        /**
+         * The caller's cards, oldest first; exactly one has is_default.
+         * @description Demo clinic: the documented example sends `X-ApiToken: 6366a7018a39536a1ef4b63626f8e734` (`x-demo-credentials`); /docs sends them when you have not authorized.
+         */
+        get: operations["billingListSources"];
         put?: never;
         /**
-         * Add a card from a Stripe token (``source``); the first card is the default.
-         * @description Stripe's test tokens stand for cards: ``tok_visa``, ``tok_mastercard``... A declining
-         *     token (``tok_chargeDeclined``...) is a 402; an unknown one a 400 naming ``source``.
+         * Add a card from a Stripe token (source); the first card is the default.
+         * @description Stripe's test tokens stand for cards: `tok_visa`, `tok_mastercard`... A declining
+         *     token (`tok_chargeDeclined`...) is a 402; an unknown one a 400 naming `source`.
          */
-        post: {
-            parameters: {
-                query?: {
-                    /** @description (optional) the room the card is used in (CC app) */
-                    room_code?: string;
-                    /** @description (optional) a provider of the clinic (FS app) */
-                    provider_id?: string;
-                    /** @description (optional) "card", the only kind */
-                    type?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": components["schemas"]["SourceIn"];
-                    "application/x-www-form-urlencoded": components["schemas"]["SourceIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["AddedCardEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        post: operations["billingAddSource"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1816,116 +757,19 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                card_id: string;
-            };
+            path?: never;
             cookie?: never;
         };
         /** One of the caller's cards (another user's is a 404). */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description (optional) the room the card is used in (CC app) */
-                    room_code?: string;
-                    /** @description (optional) a provider of the clinic (FS app) */
-                    provider_id?: string;
-                    /** @description (optional) "card", the only kind */
-                    type?: string;
-                };
-                header?: never;
-                path: {
-                    card_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CardEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        get: operations["billingShowSource"];
         /**
          * Make this card the default (the previous default stops being it).
-         * @description ``room_code`` / ``provider_id`` may come in the query or the body (the body wins).
+         * @description `room_code` / `provider_id` may come in the query or the body (the body wins).
          */
-        put: {
-            parameters: {
-                query?: {
-                    /** @description (optional) the room the card is used in (CC app) */
-                    room_code?: string;
-                    /** @description (optional) a provider of the clinic (FS app) */
-                    provider_id?: string;
-                    /** @description (optional) "card", the only kind */
-                    type?: string;
-                };
-                header?: never;
-                path: {
-                    card_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": components["schemas"]["MakeDefaultIn"];
-                    "application/x-www-form-urlencoded": components["schemas"]["MakeDefaultIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["DefaultCardEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        put: operations["billingMakeDefault"];
         post?: never;
-        /** Delete a card: ``{"data": []}``. If it was the default, the newest remaining card is. */
-        delete: {
-            parameters: {
-                query?: {
-                    /** @description (optional) the room the card is used in (CC app) */
-                    room_code?: string;
-                    /** @description (optional) a provider of the clinic (FS app) */
-                    provider_id?: string;
-                    /** @description (optional) "card", the only kind */
-                    type?: string;
-                };
-                header?: never;
-                path: {
-                    card_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["EmptyListEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        /** Delete a card: {"data": []}. If it was the default, the newest remaining card is. */
+        delete: operations["billingDeleteSource"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1941,36 +785,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Pay an intake's consultation, less a coupon: charges the default card (or ``source``)
-         *     and marks the intake's visit paid. ``charge=0`` only prices it.
+         * Pay an intake's consultation, less a coupon: charges the default card (or source)
+         *     and marks the intake's visit paid. charge=0 only prices it.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": components["schemas"]["InvoiceIn"];
-                    "application/x-www-form-urlencoded": components["schemas"]["InvoiceIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["InvoiceEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        post: operations["billingProcessInvoice"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1984,64 +802,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The current user's push endpoints, of one type if given. */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description (optional) only endpoints of this type: 30 Apple Push Notification, 40 Google Cloud Messaging (10 email, as the fixture shows) */
-                    type?: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["EndpointOutListEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        /**
+         * The current user's push endpoints, of one type if given.
+         * @description Demo clinic: the documented example sends `X-ApiToken: 6366a7018a39536a1ef4b63626f8e734` (`x-demo-credentials`); /docs sends them when you have not authorized.
+         */
+        get: operations["notificationsListEndpoints"];
         put?: never;
         /**
          * Register a push endpoint (device token or registration id) for the current user.
          * @description The same key again updates that endpoint's type instead of adding one.
+         *
+         *     Demo clinic: the documented example sends `X-ApiToken: 6366a7018a39536a1ef4b63626f8e734` (`x-demo-credentials`); /docs sends them when you have not authorized.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": components["schemas"]["EndpointIn"];
-                    "application/x-www-form-urlencoded": components["schemas"]["EndpointIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["EndpointEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        post: operations["notificationsCreateEndpoint"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2052,61 +825,21 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                endpoint_id: string;
-            };
+            path?: never;
             cookie?: never;
         };
-        /** One of the current user's push endpoints (anyone else's is a 404). */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    endpoint_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["OneEndpointEnvelope"];
-                    };
-                };
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        /**
+         * One of the current user's push endpoints (anyone else's is a 404).
+         * @description Demo clinic: the documented example sends `X-ApiToken: 6366a7018a39536a1ef4b63626f8e734` (`x-demo-credentials`); /docs sends them when you have not authorized.
+         */
+        get: operations["notificationsShowEndpoint"];
         put?: never;
         post?: never;
-        /** Delete one of the current user's push endpoints: its id. */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    endpoint_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["DeletedEndpointOutEnvelope"];
-                    };
-                };
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        /**
+         * Delete one of the current user's push endpoints: its id.
+         * @description Demo clinic: the documented example sends `X-ApiToken: 6366a7018a39536a1ef4b63626f8e734` (`x-demo-credentials`); /docs sends them when you have not authorized.
+         */
+        delete: operations["notificationsDeleteEndpoint"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2119,34 +852,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The current user's notifications, newest first; page with ``limit`` and ``before``. */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description (optional) how many to fetch, 1-100, default 10 */
-                    limit?: number;
-                    /** @description (optional) unix ms: only notifications with mtime < before (send the last one's mtime for the next page) */
-                    before?: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["NotificationOutListEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        /**
+         * The current user's notifications, newest first; page with limit and before.
+         * @description Demo clinic: the documented example sends `X-ApiToken: 6366a7018a39536a1ef4b63626f8e734` (`x-demo-credentials`); /docs sends them when you have not authorized.
+         */
+        get: operations["notificationsList"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2162,51 +872,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** How many of the current user's notifications are new and unread. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["BadgeEnvelope"];
-                    };
-                };
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        /**
+         * How many of the current user's notifications are new and unread.
+         * @description Demo clinic: the documented example sends `X-ApiToken: 6366a7018a39536a1ef4b63626f8e734` (`x-demo-credentials`); /docs sends them when you have not authorized.
+         */
+        get: operations["notificationsBadge"];
         put?: never;
-        /** Reset the badge: none of the current user's notifications is new any more. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["TrueEnvelope"];
-                    };
-                };
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        /**
+         * Reset the badge: none of the current user's notifications is new any more.
+         * @description Demo clinic: the documented example sends `X-ApiToken: 6366a7018a39536a1ef4b63626f8e734` (`x-demo-credentials`); /docs sends them when you have not authorized.
+         */
+        post: operations["notificationsResetBadge"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2217,36 +893,15 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                notification_id: string;
-            };
+            path?: never;
             cookie?: never;
         };
         get?: never;
-        /** Mark one of the current user's notifications read. */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    notification_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["NotificationEnvelope"];
-                    };
-                };
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        /**
+         * Mark one of the current user's notifications read.
+         * @description Demo clinic: the documented example sends `X-ApiToken: 6366a7018a39536a1ef4b63626f8e734` (`x-demo-credentials`); /docs sends them when you have not authorized.
+         */
+        put: operations["notificationsRead"];
         post?: never;
         delete?: never;
         options?: never;
@@ -2261,69 +916,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The files you may see, by ``target_id``, ``target_type`` and ``category``. */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description the user or visit the files are about */
-                    target_id?: string;
-                    /** @description user or visit */
-                    target_type?: string;
-                    /** @description user_document, intake_attachment, user_consent or user_avatar */
-                    category?: string;
-                    /** @description alias of category (the upload's name for it) */
-                    "meta.category"?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["FileOutListEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        /**
+         * The files you may see, by target_id, target_type and category.
+         * @description Demo clinic: the documented example sends `X-ApiToken: 4df5b2b7dec8a8c40e142e43c1825502` (`x-demo-credentials`); /docs sends them when you have not authorized.
+         */
+        get: operations["filesList"];
         put?: never;
         /**
-         * Upload a file (multipart ``file`` and ``meta.category``); optional target user or visit.
-         * @description Over ``MAX_FILE_BYTES`` (10 MiB) is a 413; a ``user_avatar`` that is not an image is a 400.
+         * Upload a file (multipart file and meta.category); optional target user or visit.
+         * @description Over `MAX_FILE_BYTES` (10 MiB) is a 413; a `user_avatar` that is not an image is a 400.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "multipart/form-data": components["schemas"]["FileIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["FileEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        post: operations["filesUpload"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2334,103 +937,27 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                file_id: string;
-            };
+            path?: never;
             cookie?: never;
         };
         /**
-         * The file's bytes, with ``auth_code`` and ``time`` from a ``fullpath`` (or a token that may see it).
-         * @description ``size=WxH`` resizes an image to a PNG of exactly that size (W*H at most 2048*2048);
+         * The file's bytes, with auth_code and time from a fullpath (or a token that may see it).
+         * @description `size=WxH` resizes an image to a PNG of exactly that size (W*H at most 2048*2048);
          *     other files ignore it, and so does an image too large to decode
-         *     (``X-Sim-Not-Resized`` says why). The resize happens outside the namespace lock.
+         *     (`X-Sim-Not-Resized` says why). The resize happens outside the namespace lock.
          */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description from a fullpath */
-                    auth_code?: string;
-                    /** @description from a fullpath */
-                    time?: number;
-                    /** @description (optional) {W}x{H}, e.g. 320x240: an image resized to a PNG */
-                    size?: string;
-                };
-                header?: never;
-                path: {
-                    file_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The file's bytes (a resized image is image/png). */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "*/*": string;
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        get: operations["filesDownload"];
         put?: never;
-        /** Rename a file you uploaded (only ``name`` can change). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    file_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": components["schemas"]["RenameIn"];
-                    "application/x-www-form-urlencoded": components["schemas"]["RenameIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["RenamedFileEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
-        /** Delete a file you uploaded. */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    file_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["TrueEnvelope"];
-                    };
-                };
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        /**
+         * Rename a file you uploaded (only name can change).
+         * @description Demo clinic: the documented example sends `X-ApiToken: 466c809667919d34d371d4c7d389392b` (`x-demo-credentials`); /docs sends them when you have not authorized.
+         */
+        post: operations["filesRename"];
+        /**
+         * Delete a file you uploaded.
+         * @description Demo clinic: the documented example sends `X-ApiToken: c18e9874dccd26482e191f3d7b57d3d8` (`x-demo-credentials`); /docs sends them when you have not authorized.
+         */
+        delete: operations["filesDelete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2447,22 +974,6 @@ export interface components {
                 [key: string]: unknown;
             };
         };
-        PaginationMetadata: {
-            /** @description Total number of items. */
-            total?: number;
-            /** @description Total number of pages. */
-            total_pages?: number;
-            /** @description First available page number. */
-            first_page?: number;
-            /** @description Last available page number. */
-            last_page?: number;
-            /** @description Current page number. */
-            page?: number;
-            /** @description Previous page number. */
-            previous_page?: number;
-            /** @description Next page number. */
-            next_page?: number;
-        };
         SettingsEnvelope: {
             data: {
                 [key: string]: unknown;
@@ -2474,13 +985,22 @@ export interface components {
         SsoIn: {
             first_name?: string;
             last_name?: string;
-            /** @description yyyy-mm-dd */
+            /**
+             * Format: date
+             * @description yyyy-mm-dd
+             */
             dob?: string;
-            /** @description male / female (or 1 / 2) */
-            gender?: unknown;
+            /**
+             * @description 1 male, 2 female (or male / female)
+             * @enum {unknown}
+             */
+            gender?: 1 | 2;
             nationality?: string;
-            /** @description 0 not accepted / 1 accepted */
-            tos?: unknown;
+            /**
+             * @description 0 not accepted / 1 accepted
+             * @enum {unknown}
+             */
+            tos?: 0 | 1;
             phone?: string;
             street_addr?: string;
             /** @description 2-letter US state code */
@@ -2492,10 +1012,16 @@ export interface components {
             pcp_phone?: string;
             /** @description one of the documented timezones */
             timezone?: string;
-            /** @description 200 patient, 400 provider, 600 guest */
-            type?: number;
-            /** @description vsee: as ?fields=vsee, in the body */
-            fields?: string;
+            /**
+             * @description 200 patient, 400 provider, 600 guest
+             * @enum {integer}
+             */
+            type?: 200 | 400 | 600;
+            /**
+             * @description vsee: as ?fields=vsee, in the body
+             * @enum {string}
+             */
+            fields?: "vsee";
             /** @description your user's id in your portal (not for guests) */
             code?: string;
             email?: string;
@@ -2611,13 +1137,22 @@ export interface components {
         MeIn: {
             first_name?: string;
             last_name?: string;
-            /** @description yyyy-mm-dd */
+            /**
+             * Format: date
+             * @description yyyy-mm-dd
+             */
             dob?: string;
-            /** @description male / female (or 1 / 2) */
-            gender?: unknown;
+            /**
+             * @description 1 male, 2 female (or male / female)
+             * @enum {unknown}
+             */
+            gender?: 1 | 2;
             nationality?: string;
-            /** @description 0 not accepted / 1 accepted */
-            tos?: unknown;
+            /**
+             * @description 0 not accepted / 1 accepted
+             * @enum {unknown}
+             */
+            tos?: 0 | 1;
             phone?: string;
             street_addr?: string;
             /** @description 2-letter US state code */
@@ -2714,6 +1249,7 @@ export interface components {
             first_name?: string;
             last_name?: string;
             email: string;
+            /** Format: date */
             dob?: string;
             /** @description last 4 digits */
             ssn?: string;
@@ -2894,8 +1430,11 @@ export interface components {
             reason_for_visit?: unknown;
             /** @description alias of reason_for_visit (the name the documented table shows) */
             reasonforvisit?: unknown;
-            /** @description (optional) 1 walk-in, 2 schedule */
-            type?: unknown;
+            /**
+             * @description (optional) 1 walk-in, 2 schedule
+             * @enum {unknown}
+             */
+            type?: 1 | 2;
             /** @description (optional) the patient's code (staff and providers) */
             member_code?: string;
             /** @description (optional) the patient's id, as member_code */
@@ -3104,18 +1643,33 @@ export interface components {
             member_id?: string;
             /** @description the patient's code (staff and providers only) */
             member_code?: string;
-            /** @description start of the slot (unix seconds) */
+            /**
+             * Format: int64
+             * @description start of the slot (unix seconds)
+             */
             slot_start?: number;
-            /** @description end of the slot (unix seconds) */
+            /**
+             * Format: int64
+             * @description end of the slot (unix seconds)
+             */
             slot_end?: number;
-            /** @description alias of slot_start */
+            /**
+             * Format: int64
+             * @description alias of slot_start
+             */
             start?: number;
-            /** @description alias of slot_end */
+            /**
+             * Format: int64
+             * @description alias of slot_end
+             */
             end?: number;
             /** @description the room (default: the intake's room) */
             room_code?: string;
-            /** @description 2 (scheduling) */
-            type?: number;
+            /**
+             * @description 2 (scheduling)
+             * @enum {integer}
+             */
+            type?: 2;
             /** @description the intake */
             intake_id?: string;
             /** @description alias of intake_id (the documented curl) */
@@ -3128,17 +1682,29 @@ export interface components {
         CloseIn: {
             /** @description the visit */
             id: string;
-            /** @description patientendcall, patientexitroom, call_ended, patientcancelappointment or maxwaitingtime_reached */
-            reason?: string;
-            /** @description 30 completed or 40 cancelled (default: by call state) */
-            status?: number;
-            /** @description when the call ended (default: now); a production client sends it */
+            /**
+             * @description why the visit ends
+             * @enum {string}
+             */
+            reason?: "patientendcall" | "patientexitroom" | "call_ended" | "patientcancelappointment" | "maxwaitingtime_reached";
+            /**
+             * @description 30 completed or 40 cancelled (default: by call state)
+             * @enum {integer}
+             */
+            status?: 30 | 40;
+            /**
+             * Format: int64
+             * @description when the call ended (default: now); a production client sends it
+             */
             actual_end?: number;
         };
         InProgressIn: {
             /** @description the visit */
             id: string;
-            /** @description when the call started (default: now) */
+            /**
+             * Format: int64
+             * @description when the call started (default: now)
+             */
             actual_start?: number;
         };
         DeleteIn: {
@@ -3429,8 +1995,11 @@ export interface components {
         EndpointIn: {
             /** @description device token (Apple) or registration id (Android) */
             key: string;
-            /** @description 30 Apple Push Notification, 40 Google Cloud Messaging (10 email, as the fixture shows) */
-            type: number;
+            /**
+             * @description 30 Apple Push Notification, 40 Google Cloud Messaging (10 email, as the fixture shows)
+             * @enum {integer}
+             */
+            type: 10 | 30 | 40;
         };
         EndpointOut: {
             id: string;
@@ -3484,16 +2053,25 @@ export interface components {
         TargetIn: {
             /** @description user or visit id */
             id?: string;
-            /** @description user or visit */
-            type?: string;
+            /**
+             * @description user or visit
+             * @enum {string}
+             */
+            type?: "user" | "visit";
         };
         MetaIn: {
-            /** @description intake_attachment, user_consent, user_avatar or user_document */
-            category?: string;
+            /**
+             * @description what the file is
+             * @enum {string}
+             */
+            category?: "intake_attachment" | "user_consent" | "user_avatar" | "user_document";
             /** @description (optional) the user or visit id (default: you) */
             target_id?: string;
-            /** @description (optional) user or visit */
-            target_type?: string;
+            /**
+             * @description (optional) user or visit
+             * @enum {string}
+             */
+            target_type?: "user" | "visit";
             /** @description (optional) {id, type}, as responses show it */
             target?: components["schemas"]["TargetIn"];
         };
@@ -3561,20 +2139,2975 @@ export interface components {
                 "application/json": components["schemas"]["VseeError"];
             };
         };
-        /** @description Bad Request */
+        /** @description Bad input or an illegal transition; `errors` names the fields. */
         BAD_REQUEST: {
             headers: {
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "code": 400,
+                 *       "message": "Missing required field: id.",
+                 *       "errors": {
+                 *         "id": [
+                 *           "Missing data for required field."
+                 *         ]
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["VseeError"];
+            };
+        };
+        /** @description A credential is missing, unknown or expired. */
+        UNAUTHORIZED: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 401,
+                 *       "message": "A valid X-ApiToken header is required."
+                 *     }
+                 */
+                "application/json": components["schemas"]["VseeError"];
+            };
+        };
+        /** @description The credential may not do this. */
+        FORBIDDEN: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 403,
+                 *       "message": "Only providers can do this."
+                 *     }
+                 */
+                "application/json": components["schemas"]["VseeError"];
+            };
+        };
+        /** @description Unknown thing (or unknown X-AccountCode). */
+        NOT_FOUND: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 404,
+                 *       "message": "Sorry, this page is not available."
+                 *     }
+                 */
                 "application/json": components["schemas"]["VseeError"];
             };
         };
     };
-    parameters: never;
+    parameters: {
+        /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+        Namespace: string;
+        /**
+         * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+         * @example vclinic
+         */
+        AccountCode: string;
+    };
     requestBodies: never;
     headers: never;
     pathItems: never;
 }
 export type $defs = Record<string, never>;
-export type operations = Record<string, never>;
+export interface operations {
+    settingsList: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    settingsGet: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path: {
+                /**
+                 * @description A setting's path below /settings; it may contain slashes (`visit/time/max_wait_time`), sent as they are or encoded as %2F.
+                 * @example visit/time/max_wait_time
+                 */
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    usersSso: {
+        parameters: {
+            query?: {
+                /** @description vsee: add data.vsee {id, token} */
+                fields?: "vsee";
+            };
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "first_name": "John",
+                 *       "last_name": "Smith",
+                 *       "type": 200,
+                 *       "code": "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SsoIn"];
+                /**
+                 * @example {
+                 *       "first_name": "John",
+                 *       "last_name": "Smith",
+                 *       "type": 200,
+                 *       "code": "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb"
+                 *     }
+                 */
+                "application/x-www-form-urlencoded": components["schemas"]["SsoIn"];
+                /**
+                 * @example {
+                 *       "first_name": "John",
+                 *       "last_name": "Smith",
+                 *       "type": 200,
+                 *       "code": "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb"
+                 *     }
+                 */
+                "multipart/form-data": {
+                    first_name?: string;
+                    last_name?: string;
+                    /**
+                     * Format: date
+                     * @description yyyy-mm-dd
+                     */
+                    dob?: string;
+                    /**
+                     * @description 1 male, 2 female (or male / female)
+                     * @enum {unknown}
+                     */
+                    gender?: 1 | 2;
+                    nationality?: string;
+                    /**
+                     * @description 0 not accepted / 1 accepted
+                     * @enum {unknown}
+                     */
+                    tos?: 0 | 1;
+                    phone?: string;
+                    street_addr?: string;
+                    /** @description 2-letter US state code */
+                    state?: string;
+                    zip?: string;
+                    city?: string;
+                    pcp_name?: string;
+                    /** @description 10 digits */
+                    pcp_phone?: string;
+                    /** @description one of the documented timezones */
+                    timezone?: string;
+                    /**
+                     * @description 200 patient, 400 provider, 600 guest
+                     * @enum {integer}
+                     */
+                    type?: 200 | 400 | 600;
+                    /**
+                     * @description vsee: as ?fields=vsee, in the body
+                     * @enum {string}
+                     */
+                    fields?: "vsee";
+                    /** @description your user's id in your portal (not for guests) */
+                    code?: string;
+                    email?: string;
+                    subtype?: string;
+                    title?: string;
+                    suffix?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SsoOutEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    usersLogin: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "username": "member-201",
+                 *       "password": "111111"
+                 *     }
+                 */
+                "application/json": components["schemas"]["LoginIn"];
+                /**
+                 * @example {
+                 *       "username": "member-201",
+                 *       "password": "111111"
+                 *     }
+                 */
+                "application/x-www-form-urlencoded": components["schemas"]["LoginIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoginOutEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    usersGetMe: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserOutEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    usersUpdateMe: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "dob": "1983-10-02",
+                 *       "nationality": "Vietnamese"
+                 *     }
+                 */
+                "application/json": components["schemas"]["MeIn"];
+                /**
+                 * @example {
+                 *       "dob": "1983-10-02",
+                 *       "nationality": "Vietnamese"
+                 *     }
+                 */
+                "application/x-www-form-urlencoded": components["schemas"]["MeIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpdatedUserEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    usersLogout: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["LogoutIn"];
+                /** @example {} */
+                "application/x-www-form-urlencoded": components["schemas"]["LogoutIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrueEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    usersRefreshToken: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "refresh_token": "6338a6e42f407acf39d07a63442efb9d"
+                 *     }
+                 */
+                "application/json": components["schemas"]["RefreshIn"];
+                /**
+                 * @example {
+                 *       "refresh_token": "6338a6e42f407acf39d07a63442efb9d"
+                 *     }
+                 */
+                "application/x-www-form-urlencoded": components["schemas"]["RefreshIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefreshOutEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    usersResetPassword: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "email": "an+1@vsee.com"
+                 *     }
+                 */
+                "application/json": components["schemas"]["EmailIn"];
+                /**
+                 * @example {
+                 *       "email": "an+1@vsee.com"
+                 *     }
+                 */
+                "application/x-www-form-urlencoded": components["schemas"]["EmailIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrueEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    usersAlive: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "heartbeat": 300
+                 *     }
+                 */
+                "application/json": components["schemas"]["AliveIn"];
+                /**
+                 * @example {
+                 *       "heartbeat": 300
+                 *     }
+                 */
+                "application/x-www-form-urlencoded": components["schemas"]["AliveIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AliveOutEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    usersActivate: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "first_name": "An",
+                 *       "last_name": "Nguyen",
+                 *       "email": "an@vsee.com"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ActivateIn"];
+                /**
+                 * @example {
+                 *       "first_name": "An",
+                 *       "last_name": "Nguyen",
+                 *       "email": "an@vsee.com"
+                 *     }
+                 */
+                "application/x-www-form-urlencoded": components["schemas"]["ActivateIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrueEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    accountsList: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountBriefOutListEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    accountsGet: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path: {
+                /** @example vclinic */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountOutEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    roomsList: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoomOutListEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    roomsCreate: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "domain": "vclinic.vsee.me",
+                 *       "slug": "provider00102",
+                 *       "name": "provider00102 room"
+                 *     }
+                 */
+                "application/json": components["schemas"]["RoomIn"];
+                /**
+                 * @example {
+                 *       "domain": "vclinic.vsee.me",
+                 *       "slug": "provider00102",
+                 *       "name": "provider00102 room"
+                 *     }
+                 */
+                "application/x-www-form-urlencoded": components["schemas"]["RoomIn"];
+                /**
+                 * @example {
+                 *       "domain": "vclinic.vsee.me",
+                 *       "slug": "provider00102",
+                 *       "name": "provider00102 room"
+                 *     }
+                 */
+                "multipart/form-data": {
+                    /** @description the clinic's domain, e.g. vclinic.vsee.me */
+                    domain: string;
+                    /** @description unique per clinic; letters, digits, '-', '_' (default: from code, else from name) */
+                    slug?: string;
+                    /** @description the room's name */
+                    name: string;
+                    /** @description (optional) unique room code (default: 5 lowercase alphanumerics) */
+                    code?: string;
+                    /** @description (optional) make this the clinic's default room */
+                    default?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedRoomEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    roomsShow: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path: {
+                /** @example room1 */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoomEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    roomsProviders: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path: {
+                /** @example example-room-code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoomProviderOutListEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    roomsProvider: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path: {
+                /** @example ceproom1 */
+                code: string;
+                /** @example 826 */
+                provider_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoomProviderDetailOutEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    roomsAddToUser: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path: {
+                /**
+                 * @description A user id; `-` means the caller (the X-ApiToken's user).
+                 * @example 85741
+                 */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "code": "b4vjj"
+                 *     }
+                 */
+                "application/json": components["schemas"]["UserRoomIn"];
+                /**
+                 * @example {
+                 *       "code": "b4vjj"
+                 *     }
+                 */
+                "application/x-www-form-urlencoded": components["schemas"]["UserRoomIn"];
+                /**
+                 * @example {
+                 *       "code": "b4vjj"
+                 *     }
+                 */
+                "multipart/form-data": {
+                    /** @description room code */
+                    code: string;
+                    /** @description (optional) make this the user's default room */
+                    default?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserRoomOutListEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    intakesCreate: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "provider": "541",
+                 *       "reason_for_visit": "Test",
+                 *       "reset": "true",
+                 *       "type": 1
+                 *     }
+                 */
+                "application/json": components["schemas"]["IntakeIn"];
+                /**
+                 * @example {
+                 *       "provider": "541",
+                 *       "reason_for_visit": "Test",
+                 *       "reset": "true",
+                 *       "type": 1
+                 *     }
+                 */
+                "application/x-www-form-urlencoded": components["schemas"]["IntakeIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntakeOutEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    intakesRead: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path: {
+                /** @example 57a0705e-1c4c-4f24-b51d-3c71ac1f0144 */
+                intake_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntakeViewEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    intakesUpdate: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path: {
+                /** @example 57a0705e-1c4c-4f24-b51d-3c71ac1f0144 */
+                intake_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "location": "CA",
+                 *       "phone": "7123456789",
+                 *       "reason_for_visit": "Test intake functionalities 2"
+                 *     }
+                 */
+                "application/json": components["schemas"]["IntakeIn"];
+                /**
+                 * @example {
+                 *       "location": "CA",
+                 *       "phone": "7123456789",
+                 *       "reason_for_visit": "Test intake functionalities 2"
+                 *     }
+                 */
+                "application/x-www-form-urlencoded": components["schemas"]["IntakeIn"];
+                /**
+                 * @example {
+                 *       "location": "CA",
+                 *       "phone": "7123456789",
+                 *       "reason_for_visit": "Test intake functionalities 2"
+                 *     }
+                 */
+                "multipart/form-data": {
+                    /** @description (optional) the id of the provider being visited */
+                    provider?: string;
+                    /** @description alias of provider */
+                    provider_id?: string;
+                    /** @description (optional) text, or a list of texts */
+                    reason_for_visit?: unknown;
+                    /** @description alias of reason_for_visit (the name the documented table shows) */
+                    reasonforvisit?: unknown;
+                    /**
+                     * @description (optional) 1 walk-in, 2 schedule
+                     * @enum {unknown}
+                     */
+                    type?: 1 | 2;
+                    /** @description (optional) the patient's code (staff and providers) */
+                    member_code?: string;
+                    /** @description (optional) the patient's id, as member_code */
+                    member_id?: string;
+                    /** @description the room's code (default: the provider's first room, else the clinic's default room) */
+                    room_code?: string;
+                    /** @description [{"id": ...}, ...], ["id", ...] or "id,id,..." (file ids from POST /files) */
+                    attachments?: unknown;
+                    /** @description (optional) CA/AL/... (2-letter US state) */
+                    location?: string;
+                    /** @description (optional) 7123465789 */
+                    phone?: string;
+                    /** @description (optional) id of a room's payment.consultations */
+                    consultation?: unknown;
+                    /** @description alias of consultation ("" clears it) */
+                    consultation_id?: string;
+                    /** @description kept and shown as sent */
+                    reset?: unknown;
+                    /** @description kept and shown as sent */
+                    consent?: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpdatedIntakeEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    visitsAddWalkin: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "provider_id": "826",
+                 *       "intake_id": "57a0705e-1c4c-4f24-b51d-3c71ac1f0144",
+                 *       "room_code": "ceproom1"
+                 *     }
+                 */
+                "application/json": components["schemas"]["WalkinIn"];
+                /**
+                 * @example {
+                 *       "provider_id": "826",
+                 *       "intake_id": "57a0705e-1c4c-4f24-b51d-3c71ac1f0144",
+                 *       "room_code": "ceproom1"
+                 *     }
+                 */
+                "application/x-www-form-urlencoded": components["schemas"]["WalkinIn"];
+                /**
+                 * @example {
+                 *       "provider_id": "826",
+                 *       "intake_id": "57a0705e-1c4c-4f24-b51d-3c71ac1f0144",
+                 *       "room_code": "ceproom1"
+                 *     }
+                 */
+                "multipart/form-data": {
+                    /** @description the patient (staff and providers only) */
+                    member_id?: string;
+                    /** @description the patient's code (staff and providers only) */
+                    member_code?: string;
+                    /** @description the intake (required unless visit_id names an appointment) */
+                    intake_id?: string;
+                    /** @description the room to wait in (default: the intake's room) */
+                    room_code?: string;
+                    /** @description a provider of the room the patient asks for */
+                    provider_id?: string;
+                    /** @description a confirmed appointment the patient arrives for */
+                    visit_id?: string;
+                    /** @description same as visit_id */
+                    appointment_id?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitOutEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    visitsAddEconsult: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "intake_id": "57a0705e-1c4c-4f24-b51d-3c71ac1f0144"
+                 *     }
+                 */
+                "application/json": components["schemas"]["EconsultIn"];
+                /**
+                 * @example {
+                 *       "intake_id": "57a0705e-1c4c-4f24-b51d-3c71ac1f0144"
+                 *     }
+                 */
+                "application/x-www-form-urlencoded": components["schemas"]["EconsultIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitOutEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    visitsList: {
+        parameters: {
+            query?: {
+                /** @description status codes, comma-separated: 10 pending, 20 confirmed, 25 in progress, 30 completed, 40 cancelled, 50 refunded */
+                status?: ("10" | "20" | "25" | "30" | "40" | "50")[];
+                /** @description visit types, comma-separated: 1 walk-in, 2 scheduled, 3 e-consult, 10 invited guest */
+                type?: ("1" | "2" | "3" | "10")[];
+                room_code?: string;
+                member_id?: string;
+                provider_id?: string;
+            };
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitOutListEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    visitsBook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "slot_start": 1470669300,
+                 *       "slot_end": 1470670200,
+                 *       "type": 2,
+                 *       "intake_id": "57a0705e-1c4c-4f24-b51d-3c71ac1f0144"
+                 *     }
+                 */
+                "application/json": components["schemas"]["BookIn"];
+                /**
+                 * @example {
+                 *       "slot_start": 1470669300,
+                 *       "slot_end": 1470670200,
+                 *       "type": 2,
+                 *       "intake_id": "57a0705e-1c4c-4f24-b51d-3c71ac1f0144"
+                 *     }
+                 */
+                "application/x-www-form-urlencoded": components["schemas"]["BookIn"];
+                /**
+                 * @example {
+                 *       "slot_start": 1470669300,
+                 *       "slot_end": 1470670200,
+                 *       "type": 2,
+                 *       "intake_id": "57a0705e-1c4c-4f24-b51d-3c71ac1f0144"
+                 *     }
+                 */
+                "multipart/form-data": {
+                    /** @description the patient (staff and providers only) */
+                    member_id?: string;
+                    /** @description the patient's code (staff and providers only) */
+                    member_code?: string;
+                    /**
+                     * Format: int64
+                     * @description start of the slot (unix seconds)
+                     */
+                    slot_start?: number;
+                    /**
+                     * Format: int64
+                     * @description end of the slot (unix seconds)
+                     */
+                    slot_end?: number;
+                    /**
+                     * Format: int64
+                     * @description alias of slot_start
+                     */
+                    start?: number;
+                    /**
+                     * Format: int64
+                     * @description alias of slot_end
+                     */
+                    end?: number;
+                    /** @description the room (default: the intake's room) */
+                    room_code?: string;
+                    /**
+                     * @description 2 (scheduling)
+                     * @enum {integer}
+                     */
+                    type?: 2;
+                    /** @description the intake */
+                    intake_id?: string;
+                    /** @description alias of intake_id (the documented curl) */
+                    intakeId?: string;
+                    /** @description the provider (default: a free one of the room) */
+                    provider_id?: string;
+                    /** @description default: the intake's, else the room's first */
+                    consultation_id?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitOutEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    visitsBookAppointment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "member_id": "575",
+                 *       "slot_start": 1470669300,
+                 *       "slot_end": 1470670200,
+                 *       "type": 2,
+                 *       "intakeId": "57a0705e-1c4c-4f24-b51d-3c71ac1f0144"
+                 *     }
+                 */
+                "application/json": components["schemas"]["BookIn"];
+                /**
+                 * @example {
+                 *       "member_id": "575",
+                 *       "slot_start": 1470669300,
+                 *       "slot_end": 1470670200,
+                 *       "type": 2,
+                 *       "intakeId": "57a0705e-1c4c-4f24-b51d-3c71ac1f0144"
+                 *     }
+                 */
+                "application/x-www-form-urlencoded": components["schemas"]["BookIn"];
+                /**
+                 * @example {
+                 *       "member_id": "575",
+                 *       "slot_start": 1470669300,
+                 *       "slot_end": 1470670200,
+                 *       "type": 2,
+                 *       "intakeId": "57a0705e-1c4c-4f24-b51d-3c71ac1f0144"
+                 *     }
+                 */
+                "multipart/form-data": {
+                    /** @description the patient (staff and providers only) */
+                    member_id?: string;
+                    /** @description the patient's code (staff and providers only) */
+                    member_code?: string;
+                    /**
+                     * Format: int64
+                     * @description start of the slot (unix seconds)
+                     */
+                    slot_start?: number;
+                    /**
+                     * Format: int64
+                     * @description end of the slot (unix seconds)
+                     */
+                    slot_end?: number;
+                    /**
+                     * Format: int64
+                     * @description alias of slot_start
+                     */
+                    start?: number;
+                    /**
+                     * Format: int64
+                     * @description alias of slot_end
+                     */
+                    end?: number;
+                    /** @description the room (default: the intake's room) */
+                    room_code?: string;
+                    /**
+                     * @description 2 (scheduling)
+                     * @enum {integer}
+                     */
+                    type?: 2;
+                    /** @description the intake */
+                    intake_id?: string;
+                    /** @description alias of intake_id (the documented curl) */
+                    intakeId?: string;
+                    /** @description the provider (default: a free one of the room) */
+                    provider_id?: string;
+                    /** @description default: the intake's, else the room's first */
+                    consultation_id?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitOutEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    visitsClose: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "14"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CloseIn"];
+                /**
+                 * @example {
+                 *       "id": "14"
+                 *     }
+                 */
+                "application/x-www-form-urlencoded": components["schemas"]["CloseIn"];
+                /**
+                 * @example {
+                 *       "id": "14"
+                 *     }
+                 */
+                "multipart/form-data": {
+                    /** @description the visit */
+                    id: string;
+                    /**
+                     * @description why the visit ends
+                     * @enum {string}
+                     */
+                    reason?: "patientendcall" | "patientexitroom" | "call_ended" | "patientcancelappointment" | "maxwaitingtime_reached";
+                    /**
+                     * @description 30 completed or 40 cancelled (default: by call state)
+                     * @enum {integer}
+                     */
+                    status?: 30 | 40;
+                    /**
+                     * Format: int64
+                     * @description when the call ended (default: now); a production client sends it
+                     */
+                    actual_end?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitOutEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    visitsInprogress: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "67258"
+                 *     }
+                 */
+                "application/json": components["schemas"]["InProgressIn"];
+                /**
+                 * @example {
+                 *       "id": "67258"
+                 *     }
+                 */
+                "application/x-www-form-urlencoded": components["schemas"]["InProgressIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitOutEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    visitsDelete: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "7727"
+                 *     }
+                 */
+                "application/json": components["schemas"]["DeleteIn"];
+                /**
+                 * @example {
+                 *       "id": "7727"
+                 *     }
+                 */
+                "application/x-www-form-urlencoded": components["schemas"]["DeleteIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitOutEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    visitsCurrent: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CurrentVisitEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    visitsGet: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path: {
+                /** @example 7727 */
+                visit_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitOutEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    visitsQueue: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path: {
+                /** @example ceproom1 */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueOutEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    appointmentsAvailability: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Room code. If not given: the intake's room, else the caller's default room, else the clinic's default room.
+                 * @example 234yn
+                 */
+                room_code?: string;
+                /**
+                 * @description Search for available slots from this time (unix s).
+                 * @example 1497063600
+                 */
+                start?: number;
+                /**
+                 * @description Search for available slots up to this time (unix s).
+                 * @example 1497065400
+                 */
+                end?: number;
+                /** @description Search for available slots during this many seconds (see the start/end/duration table). */
+                duration?: number;
+                /** @description Pick only this provider's slots. */
+                provider_id?: string;
+                /** @description The intake of the patient choosing a slot: its room, location and consultation are used. */
+                intake_id?: string;
+                /**
+                 * @description Consultation of the room: the slot duration (default: the room's first).
+                 * @example 593999b2-08e4-404c-82f8-772dc0a8016f
+                 */
+                consultation_id?: string;
+                /**
+                 * @description Only providers licensed in this state (e.g. AL).
+                 * @example AL
+                 */
+                location?: string;
+            };
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AvailabilityEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    emrRead: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path: {
+                /**
+                 * @description A user id; `-` means the caller (the X-ApiToken's user).
+                 * @example 575
+                 */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmrOutEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    emrSaveSection: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path: {
+                /**
+                 * @description A user id; `-` means the caller (the X-ApiToken's user).
+                 * @example 575
+                 */
+                user_id: string;
+                /** @example conditions */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "data": [
+                 *         {
+                 *           "condition": "Asthma"
+                 *         },
+                 *         {
+                 *           "condition": "Bleeding problem"
+                 *         }
+                 *       ],
+                 *       "data_not_reported": false
+                 *     }
+                 */
+                "application/json": components["schemas"]["SectionIn"];
+                /**
+                 * @example {
+                 *       "data": [
+                 *         {
+                 *           "condition": "Asthma"
+                 *         },
+                 *         {
+                 *           "condition": "Bleeding problem"
+                 *         }
+                 *       ],
+                 *       "data_not_reported": false
+                 *     }
+                 */
+                "application/x-www-form-urlencoded": components["schemas"]["SectionIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedSectionEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    emrSchema: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmrSchemaOutEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    erxListPrescriptions: {
+        parameters: {
+            query?: {
+                /** @description status of the prescriptions listed ("Current" by default) */
+                status?: string;
+            };
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path: {
+                /**
+                 * @description A user id; `-` means the caller (the X-ApiToken's user).
+                 * @example 575
+                 */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrescriptionOutListEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    erxListPharmacies: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path: {
+                /**
+                 * @description A user id; `-` means the caller (the X-ApiToken's user).
+                 * @example 575
+                 */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PharmacyOutListEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    erxSavePharmacy: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path: {
+                /** @description A user id; `-` means the caller (the X-ApiToken's user). */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PharmacyIn"];
+                "application/x-www-form-urlencoded": components["schemas"]["PharmacyIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrueEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    erxDeletePharmacy: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path: {
+                /** @description A user id; `-` means the caller (the X-ApiToken's user). */
+                user_id: string;
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrueEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    billingSettings: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingSettingsEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    billingListSources: {
+        parameters: {
+            query?: {
+                /**
+                 * @description (optional) the room the card is used in (CC app)
+                 * @example abc
+                 */
+                room_code?: string;
+                /**
+                 * @description (optional) a provider of the clinic (FS app)
+                 * @example 12312
+                 */
+                provider_id?: string;
+                /** @description (optional) "card", the only kind */
+                type?: string;
+            };
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CardOutListEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    billingAddSource: {
+        parameters: {
+            query?: {
+                /** @description (optional) the room the card is used in (CC app) */
+                room_code?: string;
+                /** @description (optional) a provider of the clinic (FS app) */
+                provider_id?: string;
+                /** @description (optional) "card", the only kind */
+                type?: string;
+            };
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SourceIn"];
+                "application/x-www-form-urlencoded": components["schemas"]["SourceIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddedCardEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    billingShowSource: {
+        parameters: {
+            query?: {
+                /** @description (optional) the room the card is used in (CC app) */
+                room_code?: string;
+                /** @description (optional) a provider of the clinic (FS app) */
+                provider_id?: string;
+                /** @description (optional) "card", the only kind */
+                type?: string;
+            };
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path: {
+                card_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CardEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    billingMakeDefault: {
+        parameters: {
+            query?: {
+                /** @description (optional) the room the card is used in (CC app) */
+                room_code?: string;
+                /** @description (optional) a provider of the clinic (FS app) */
+                provider_id?: string;
+                /** @description (optional) "card", the only kind */
+                type?: string;
+            };
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path: {
+                card_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["MakeDefaultIn"];
+                "application/x-www-form-urlencoded": components["schemas"]["MakeDefaultIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DefaultCardEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    billingDeleteSource: {
+        parameters: {
+            query?: {
+                /** @description (optional) the room the card is used in (CC app) */
+                room_code?: string;
+                /** @description (optional) a provider of the clinic (FS app) */
+                provider_id?: string;
+                /** @description (optional) "card", the only kind */
+                type?: string;
+            };
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path: {
+                card_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmptyListEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    billingProcessInvoice: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["InvoiceIn"];
+                "application/x-www-form-urlencoded": components["schemas"]["InvoiceIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    notificationsListEndpoints: {
+        parameters: {
+            query?: {
+                /** @description (optional) only endpoints of this type: 30 Apple Push Notification, 40 Google Cloud Messaging (10 email, as the fixture shows) */
+                type?: 10 | 30 | 40;
+            };
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointOutListEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    notificationsCreateEndpoint: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "key": "12345",
+                 *       "type": 30
+                 *     }
+                 */
+                "application/json": components["schemas"]["EndpointIn"];
+                /**
+                 * @example {
+                 *       "key": "12345",
+                 *       "type": 30
+                 *     }
+                 */
+                "application/x-www-form-urlencoded": components["schemas"]["EndpointIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    notificationsShowEndpoint: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path: {
+                /** @example 551c5f64-a6d8-425d-b89c-581fac1f0144 */
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OneEndpointEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    notificationsDeleteEndpoint: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path: {
+                /** @example 551c5f64-a6d8-425d-b89c-581fac1f0144 */
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletedEndpointOutEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    notificationsList: {
+        parameters: {
+            query?: {
+                /** @description (optional) how many to fetch, 1-100, default 10 */
+                limit?: number;
+                /** @description (optional) unix ms: only notifications with mtime < before (send the last one's mtime for the next page) */
+                before?: number;
+            };
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationOutListEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    notificationsBadge: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BadgeEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    notificationsResetBadge: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrueEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    notificationsRead: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path: {
+                /** @example 570f3f04-f1f4-4805-946e-178d50e631f8 */
+                notification_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    filesList: {
+        parameters: {
+            query?: {
+                /**
+                 * @description the user or visit the files are about
+                 * @example 350936
+                 */
+                target_id?: string;
+                /**
+                 * @description user or visit
+                 * @example user
+                 */
+                target_type?: "user" | "visit";
+                /** @description what the files are */
+                category?: "intake_attachment" | "user_consent" | "user_avatar" | "user_document" | "account_file";
+                /** @description alias of category (the upload's name for it) */
+                "meta.category"?: "intake_attachment" | "user_consent" | "user_avatar" | "user_document" | "account_file";
+            };
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileOutListEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    filesUpload: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description the file content (a multipart file part)
+                     */
+                    file: string;
+                    /** @description {category, target_id, target_type} */
+                    meta?: components["schemas"]["MetaIn"];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    filesDownload: {
+        parameters: {
+            query?: {
+                /** @description from a fullpath */
+                auth_code?: string;
+                /** @description from a fullpath */
+                time?: number;
+                /** @description (optional) {W}x{H}, e.g. 320x240: an image resized to a PNG */
+                size?: string;
+            };
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path: {
+                file_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file's bytes (a resized image is image/png). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    filesRename: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path: {
+                /** @example 5e1598e7-4118-47ca-84da-0923c71b6977 */
+                file_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "test2.jpg"
+                 *     }
+                 */
+                "application/json": components["schemas"]["RenameIn"];
+                /**
+                 * @example {
+                 *       "name": "test2.jpg"
+                 *     }
+                 */
+                "application/x-www-form-urlencoded": components["schemas"]["RenameIn"];
+                /**
+                 * @example {
+                 *       "name": "test2.jpg"
+                 *     }
+                 */
+                "multipart/form-data": {
+                    /** @description the new file name (only the name can change) */
+                    name?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RenamedFileEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    filesDelete: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+                /**
+                 * @description The clinic (account) code. Without it: the `api-<code>.` part of the Host, else the token's account, else the API key's, else the namespace's default account.
+                 * @example vclinic
+                 */
+                "X-AccountCode"?: components["parameters"]["AccountCode"];
+            };
+            path: {
+                /** @example 57aa6ede-bf6c-4a88-81e1-6bcdac1f0144 */
+                file_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrueEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+}

@@ -12,35 +12,11 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Liveness and state versions (``persisted_version`` catches up with ``write_version`` on flush).
-         * @description ``?wait_persisted=V`` waits (at most 10 s) until version V is on disk: a client can
+         * Liveness and state versions (persisted_version catches up with write_version on flush).
+         * @description `?wait_persisted=V` waits (at most 10 s) until version V is on disk: a client can
          *     know a write is durable without polling.
          */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description with --data: answer only once this write_version is on disk (at most 10 s) */
-                    wait_persisted?: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["HealthOutEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        get: operations["simHealth"];
         put?: never;
         post?: never;
         delete?: never;
@@ -59,33 +35,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Put the namespace back to its fixture (or another fixture, by name), optionally with a new seed. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": components["schemas"]["ResetIn"];
-                    "application/x-www-form-urlencoded": components["schemas"]["ResetIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["NamespaceOutEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        post: operations["simReset"];
         delete?: never;
         options?: never;
         head?: never;
@@ -102,33 +52,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Load a fixture sent in the body into this namespace (replaces its whole state). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": components["schemas"]["SeedIn"];
-                    "application/x-www-form-urlencoded": components["schemas"]["SeedIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["NamespaceOutEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        post: operations["simSeed"];
         delete?: never;
         options?: never;
         head?: never;
@@ -143,27 +67,7 @@ export interface paths {
             cookie?: never;
         };
         /** Every namespace this server holds (made on first use; the least recently used are forgotten). */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["NamespaceOutListEnvelope"];
-                    };
-                };
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        get: operations["simNamespacesList"];
         put?: never;
         post?: never;
         delete?: never;
@@ -176,38 +80,14 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                name: string;
-            };
+            path?: never;
             cookie?: never;
         };
         get?: never;
         put?: never;
         post?: never;
         /** Forget a namespace; its next use makes it afresh from the fixture. */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    name: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["TrueEnvelope"];
-                    };
-                };
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        delete: operations["simDropNamespace"];
         options?: never;
         head?: never;
         patch?: never;
@@ -221,27 +101,7 @@ export interface paths {
             cookie?: never;
         };
         /** The namespace clock: real, offset (the wall clock shifted) or frozen. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ClockOutEnvelope"];
-                    };
-                };
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        get: operations["simClockGet"];
         put?: never;
         post?: never;
         delete?: never;
@@ -259,34 +119,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Stop the clock, at ``at`` or now. What falls due by then runs at once. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": components["schemas"]["FreezeIn"];
-                    "application/x-www-form-urlencoded": components["schemas"]["FreezeIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ClockOutEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        /** Stop the clock, at at or now. What falls due by then runs at once. */
+        post: operations["simClockFreeze"];
         delete?: never;
         options?: never;
         head?: never;
@@ -303,36 +137,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Move the clock by ``seconds`` (a frozen clock stays frozen). Token expiry, max wait,
+         * Move the clock by seconds (a frozen clock stays frozen). Token expiry, max wait,
          *     slots, one-time links, webhook retries and the autopilot all follow.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": components["schemas"]["AdvanceIn"];
-                    "application/x-www-form-urlencoded": components["schemas"]["AdvanceIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ClockOutEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        post: operations["simClockAdvance"];
         delete?: never;
         options?: never;
         head?: never;
@@ -349,27 +157,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Back to the wall clock. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ClockOutEnvelope"];
-                    };
-                };
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        post: operations["simClockReal"];
         delete?: never;
         options?: never;
         head?: never;
@@ -384,58 +172,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The whole namespace, unwrapped (no ``data`` envelope): save it to a file and POST it
+         * The whole namespace, unwrapped (no data envelope): save it to a file and POST it
          *     back later, to another namespace or to another server.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A TinyDB JSON document: one table per namespace collection (the --data format) */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": Record<string, never>;
-                    };
-                };
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        get: operations["simExportState"];
         put?: never;
         /** Replace the namespace with an export of GET /_sim/state (checked first: a bad one changes nothing). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            /** @description A TinyDB JSON document: one table per namespace collection (the --data format) */
-            requestBody: {
-                content: {
-                    "application/json": Record<string, never>;
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["NamespaceOutEnvelope"];
-                    };
-                };
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        post: operations["simImportState"];
         delete?: never;
         options?: never;
         head?: never;
@@ -450,59 +193,13 @@ export interface paths {
             cookie?: never;
         };
         /** The namespace's named snapshots (in memory, kept through resets). */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["SnapshotOutListEnvelope"];
-                    };
-                };
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        get: operations["simSnapshotsList"];
         put?: never;
         /**
          * Save the namespace's whole state under a name (the same name replaces it).
-         * @description 413 when it would pass a byte bound (``snapshots`` in ``GET /_sim/health``): nothing is dropped.
+         * @description 413 when it would pass a byte bound (`snapshots` in `GET /_sim/health`): nothing is dropped.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": components["schemas"]["SnapshotIn"];
-                    "application/x-www-form-urlencoded": components["schemas"]["SnapshotIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["SnapshotOutEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        post: operations["simSaveSnapshot"];
         delete?: never;
         options?: never;
         head?: never;
@@ -513,9 +210,7 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                name: string;
-            };
+            path?: never;
             cookie?: never;
         };
         get?: never;
@@ -524,29 +219,7 @@ export interface paths {
          * Put the namespace back exactly as it was when the snapshot was saved (clock and ids too).
          * @description Nothing runs on restore (no tick): an export right after it equals the one of the save.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    name: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["SnapshotOutEnvelope"];
-                    };
-                };
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        post: operations["simRestoreSnapshot"];
         delete?: never;
         options?: never;
         head?: never;
@@ -557,38 +230,14 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                name: string;
-            };
+            path?: never;
             cookie?: never;
         };
         get?: never;
         put?: never;
         post?: never;
         /** Forget a snapshot. */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    name: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["TrueEnvelope"];
-                    };
-                };
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        delete: operations["simDeleteSnapshot"];
         options?: never;
         head?: never;
         patch?: never;
@@ -603,63 +252,13 @@ export interface paths {
         };
         /**
          * Recent requests of this namespace, newest first (at most 500 kept, bounded in bytes too:
-         *     ``journal`` in ``GET /_sim/health``).
+         *     journal in GET /_sim/health).
          */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description how many entries, newest first (1-500) */
-                    limit?: number;
-                    /** @description only this method (GET, POST...) */
-                    method?: string;
-                    /** @description a substring of the path, or a glob with * or ? (/api_v3/visits*); 1000 characters at most */
-                    path?: string;
-                    /** @description a status (404) or a class (4xx, 5xx) */
-                    status?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["JournalEntryOutListEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        get: operations["simJournalGet"];
         put?: never;
         post?: never;
         /** Forget the recorded requests (ids keep increasing). */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["TrueEnvelope"];
-                    };
-                };
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        delete: operations["simClearJournal"];
         options?: never;
         head?: never;
         patch?: never;
@@ -673,78 +272,12 @@ export interface paths {
             cookie?: never;
         };
         /** Fault rules, in creation order (the order they are tried in). */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["FaultOutListEnvelope"];
-                    };
-                };
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        get: operations["simListFaults"];
         put?: never;
         /** Add a rule: answer matching requests with an error status, a delay, or both. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": components["schemas"]["FaultIn"];
-                    "application/x-www-form-urlencoded": components["schemas"]["FaultIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["FaultOutEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        post: operations["simCreateFault"];
         /** Remove every fault rule. */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["TrueEnvelope"];
-                    };
-                };
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        delete: operations["simClearFaults"];
         options?: never;
         head?: never;
         patch?: never;
@@ -754,61 +287,15 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                fault_id: string;
-            };
+            path?: never;
             cookie?: never;
         };
         /** One rule with its counters. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    fault_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["FaultOutEnvelope"];
-                    };
-                };
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        get: operations["simGetFault"];
         put?: never;
         post?: never;
         /** Remove one rule. */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    fault_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["TrueEnvelope"];
-                    };
-                };
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        delete: operations["simDeleteFault"];
         options?: never;
         head?: never;
         patch?: never;
@@ -818,43 +305,13 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                visit_id: string;
-            };
+            path?: never;
             cookie?: never;
         };
         get?: never;
         put?: never;
         /** The provider starts the call: status 10/20 -> 25. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    visit_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": components["schemas"]["ProviderActionIn"];
-                    "application/x-www-form-urlencoded": components["schemas"]["ProviderActionIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["VisitOutEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        post: operations["simProviderStart"];
         delete?: never;
         options?: never;
         head?: never;
@@ -865,43 +322,13 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                visit_id: string;
-            };
+            path?: never;
             cookie?: never;
         };
         get?: never;
         put?: never;
         /** The provider ends the call: status 25 -> 30 (reason call_ended). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    visit_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": components["schemas"]["ProviderActionIn"];
-                    "application/x-www-form-urlencoded": components["schemas"]["ProviderActionIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["VisitOutEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        post: operations["simProviderEnd"];
         delete?: never;
         options?: never;
         head?: never;
@@ -912,43 +339,13 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                visit_id: string;
-            };
+            path?: never;
             cookie?: never;
         };
         get?: never;
         put?: never;
         /** The patient never joined: status 10/20/25 -> 40 (reason no_show). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    visit_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": components["schemas"]["ProviderActionIn"];
-                    "application/x-www-form-urlencoded": components["schemas"]["ProviderActionIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["VisitOutEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        post: operations["simProviderNoShow"];
         delete?: never;
         options?: never;
         head?: never;
@@ -963,33 +360,7 @@ export interface paths {
             cookie?: never;
         };
         /** Pending walk-ins of alive patients (POST /users/alive), oldest first: the provider dashboard. */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description one room (default: every room of the account) */
-                    room_code?: string;
-                    /** @description that provider's rooms, without walk-ins that asked for another provider */
-                    provider_id?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["VisitOutListEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        get: operations["simProviderWaiting"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1006,78 +377,12 @@ export interface paths {
             cookie?: never;
         };
         /** The account's autopilot: config, next pick-up, calls in progress, stats, recent log. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["AutopilotOutEnvelope"];
-                    };
-                };
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        get: operations["simAutopilotGet"];
         /** Switch the account's autopilot on (or off): a provider picking up patients on the clock. */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": components["schemas"]["AutopilotIn"];
-                    "application/x-www-form-urlencoded": components["schemas"]["AutopilotIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["AutopilotOutEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        put: operations["simAutopilotSet"];
         post?: never;
         /** Forget the account's autopilot (the calls it started stay in progress). */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["TrueEnvelope"];
-                    };
-                };
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        delete: operations["simAutopilotDelete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1091,61 +396,11 @@ export interface paths {
             cookie?: never;
         };
         /** What the real service would have sent (emails with codes and links, pushes), newest first. */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description recipient: an email address or a push endpoint's key (any case) */
-                    to?: string;
-                    /** @description activation, reset_password, appointment_confirmation */
-                    template?: string;
-                    /** @description email | push */
-                    channel?: string;
-                    /** @description the user the message is for */
-                    user_id?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["OutboxItemOutListEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        get: operations["simOutboxGet"];
         put?: never;
         post?: never;
         /** Empty the outbox. */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["TrueEnvelope"];
-                    };
-                };
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        delete: operations["simClearOutbox"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1159,56 +414,10 @@ export interface paths {
             cookie?: never;
         };
         /** The namespace's webhooks, oldest first. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["WebhookOutListEnvelope"];
-                    };
-                };
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        get: operations["simWebhooksList"];
         put?: never;
-        /** Register a URL to be sent ``{"event", "data": <visit>}`` on visit events of this namespace. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": components["schemas"]["WebhookIn"];
-                    "application/x-www-form-urlencoded": components["schemas"]["WebhookIn"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["WebhookOutEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        /** Register a URL to be sent {"event", "data": <visit>} on visit events of this namespace. */
+        post: operations["simCreateWebhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1223,41 +432,11 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The delivery log, newest first (``GET /_sim/webhooks/deliveries/<id>`` has the attempts).
-         * @description Webhooks are posted after the API response, by a pool of sender threads: ``?wait=5``
+         * The delivery log, newest first (GET /_sim/webhooks/deliveries/<id> has the attempts).
+         * @description Webhooks are posted after the API response, by a pool of sender threads: `?wait=5`
          *     first waits (at most 5 s) until everything due has been attempted and logged.
          */
-        get: {
-            parameters: {
-                query?: {
-                    webhook_id?: string;
-                    event?: string;
-                    /** @description pending | sending | delivered | failed */
-                    status?: string;
-                    /** @description at most this many, newest first (1-1000, default 100) */
-                    limit?: number;
-                    /** @description seconds (0-60): first wait until every delivery that is due has been attempted and its outcome logged */
-                    wait?: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["DeliveryOutListEnvelope"];
-                    };
-                };
-                400: components["responses"]["BAD_REQUEST"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        get: operations["simWebhookDeliveries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1270,35 +449,11 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                delivery_id: string;
-            };
+            path?: never;
             cookie?: never;
         };
         /** One delivery with its attempt log. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    delivery_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["DeliveryDetailOutEnvelope"];
-                    };
-                };
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        get: operations["simWebhookDelivery"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1311,9 +466,7 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                delivery_id: string;
-            };
+            path?: never;
             cookie?: never;
         };
         get?: never;
@@ -1322,29 +475,7 @@ export interface paths {
          * Send a delivery again now (older ones of its webhook first); answers it once the attempt
          *     is logged (at most 15 s, else as it stands).
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    delivery_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["DeliveryDetailOutEnvelope"];
-                    };
-                };
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        post: operations["simWebhookDeliveryRetry"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1355,61 +486,15 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                webhook_id: string;
-            };
+            path?: never;
             cookie?: never;
         };
         /** One webhook. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    webhook_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["WebhookOutEnvelope"];
-                    };
-                };
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        get: operations["simWebhookGet"];
         put?: never;
         post?: never;
         /** Forget a webhook: nothing more is sent to it, and what it had not received yet is failed. */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    webhook_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["TrueEnvelope"];
-                    };
-                };
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
+        delete: operations["simDeleteWebhook"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1425,22 +510,6 @@ export interface components {
             errors?: {
                 [key: string]: unknown;
             };
-        };
-        PaginationMetadata: {
-            /** @description Total number of items. */
-            total?: number;
-            /** @description Total number of pages. */
-            total_pages?: number;
-            /** @description First available page number. */
-            first_page?: number;
-            /** @description Last available page number. */
-            last_page?: number;
-            /** @description Current page number. */
-            page?: number;
-            /** @description Previous page number. */
-            previous_page?: number;
-            /** @description Next page number. */
-            next_page?: number;
         };
         HealthOut: {
             status: string;
@@ -1897,12 +966,23 @@ export interface components {
         };
     };
     responses: {
-        /** @description Bad Request */
+        /** @description Bad input or an illegal transition; `errors` names the fields. */
         BAD_REQUEST: {
             headers: {
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "code": 400,
+                 *       "message": "Missing required field: id.",
+                 *       "errors": {
+                 *         "id": [
+                 *           "Missing data for required field."
+                 *         ]
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["VseeError"];
             };
         };
@@ -1915,11 +995,1175 @@ export interface components {
                 "application/json": components["schemas"]["VseeError"];
             };
         };
+        /** @description A credential is missing, unknown or expired. */
+        UNAUTHORIZED: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 401,
+                 *       "message": "A valid X-ApiToken header is required."
+                 *     }
+                 */
+                "application/json": components["schemas"]["VseeError"];
+            };
+        };
+        /** @description Unknown thing (or unknown X-AccountCode). */
+        NOT_FOUND: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 404,
+                 *       "message": "Sorry, this page is not available."
+                 *     }
+                 */
+                "application/json": components["schemas"]["VseeError"];
+            };
+        };
     };
-    parameters: never;
+    parameters: {
+        /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+        Namespace: string;
+    };
     requestBodies: never;
     headers: never;
     pathItems: never;
 }
 export type $defs = Record<string, never>;
-export type operations = Record<string, never>;
+export interface operations {
+    simHealth: {
+        parameters: {
+            query?: {
+                /** @description with --data: answer only once this write_version is on disk (at most 10 s) */
+                wait_persisted?: number;
+            };
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthOutEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    simReset: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["ResetIn"];
+                /** @example {} */
+                "application/x-www-form-urlencoded": components["schemas"]["ResetIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NamespaceOutEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    simSeed: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SeedIn"];
+                "application/x-www-form-urlencoded": components["schemas"]["SeedIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NamespaceOutEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    simNamespacesList: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NamespaceOutListEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    simDropNamespace: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+            };
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrueEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    simClockGet: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClockOutEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    simClockFreeze: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["FreezeIn"];
+                "application/x-www-form-urlencoded": components["schemas"]["FreezeIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClockOutEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    simClockAdvance: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "seconds": 3600
+                 *     }
+                 */
+                "application/json": components["schemas"]["AdvanceIn"];
+                /**
+                 * @example {
+                 *       "seconds": 3600
+                 *     }
+                 */
+                "application/x-www-form-urlencoded": components["schemas"]["AdvanceIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClockOutEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    simClockReal: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClockOutEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    simExportState: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A TinyDB JSON document: one table per namespace collection (the --data format) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    simImportState: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A TinyDB JSON document: one table per namespace collection (the --data format) */
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NamespaceOutEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    simSnapshotsList: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SnapshotOutListEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    simSaveSnapshot: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SnapshotIn"];
+                "application/x-www-form-urlencoded": components["schemas"]["SnapshotIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SnapshotOutEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    simRestoreSnapshot: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+            };
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SnapshotOutEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    simDeleteSnapshot: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+            };
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrueEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    simJournalGet: {
+        parameters: {
+            query?: {
+                /** @description how many entries, newest first (1-500) */
+                limit?: number;
+                /** @description only this method (GET, POST...) */
+                method?: string;
+                /** @description a substring of the path, or a glob with * or ? (/api_v3/visits*); 1000 characters at most */
+                path?: string;
+                /** @description a status (404) or a class (4xx, 5xx) */
+                status?: string;
+            };
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JournalEntryOutListEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    simClearJournal: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrueEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    simListFaults: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FaultOutListEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    simCreateFault: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["FaultIn"];
+                "application/x-www-form-urlencoded": components["schemas"]["FaultIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FaultOutEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    simClearFaults: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrueEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    simGetFault: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+            };
+            path: {
+                fault_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FaultOutEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    simDeleteFault: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+            };
+            path: {
+                fault_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrueEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    simProviderStart: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+            };
+            path: {
+                visit_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ProviderActionIn"];
+                "application/x-www-form-urlencoded": components["schemas"]["ProviderActionIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitOutEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    simProviderEnd: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+            };
+            path: {
+                visit_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ProviderActionIn"];
+                "application/x-www-form-urlencoded": components["schemas"]["ProviderActionIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitOutEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    simProviderNoShow: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+            };
+            path: {
+                visit_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ProviderActionIn"];
+                "application/x-www-form-urlencoded": components["schemas"]["ProviderActionIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitOutEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    simProviderWaiting: {
+        parameters: {
+            query?: {
+                /** @description one room (default: every room of the account) */
+                room_code?: string;
+                /** @description that provider's rooms, without walk-ins that asked for another provider */
+                provider_id?: string;
+            };
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitOutListEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    simAutopilotGet: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutopilotOutEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    simAutopilotSet: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["AutopilotIn"];
+                "application/x-www-form-urlencoded": components["schemas"]["AutopilotIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutopilotOutEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    simAutopilotDelete: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrueEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    simOutboxGet: {
+        parameters: {
+            query?: {
+                /** @description recipient: an email address or a push endpoint's key (any case) */
+                to?: string;
+                /** @description activation, reset_password, appointment_confirmation */
+                template?: string;
+                /** @description email | push */
+                channel?: string;
+                /** @description the user the message is for */
+                user_id?: string;
+            };
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutboxItemOutListEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    simClearOutbox: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrueEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    simWebhooksList: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookOutListEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    simCreateWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["WebhookIn"];
+                "application/x-www-form-urlencoded": components["schemas"]["WebhookIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookOutEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    simWebhookDeliveries: {
+        parameters: {
+            query?: {
+                webhook_id?: string;
+                event?: string;
+                /** @description pending | sending | delivered | failed */
+                status?: string;
+                /** @description at most this many, newest first (1-1000, default 100) */
+                limit?: number;
+                /** @description seconds (0-60): first wait until every delivery that is due has been attempted and its outcome logged */
+                wait?: number;
+            };
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryOutListEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    simWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+            };
+            path: {
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryDetailOutEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    simWebhookDeliveryRetry: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+            };
+            path: {
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryDetailOutEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    simWebhookGet: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+            };
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookOutEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    simDeleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The simulator's namespace: an isolated world (accounts, clock, ids), created from the fixture on first use; `default` when not sent. Same as the URL prefix `/ns/<name>/`. (No example: /docs' namespace chooser sends it.) */
+                "X-Sim-Namespace"?: components["parameters"]["Namespace"];
+            };
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrueEnvelope"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            404: components["responses"]["NOT_FOUND"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+}

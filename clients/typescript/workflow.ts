@@ -42,7 +42,7 @@ async function patientWalksInAndOut(): Promise<void> {
   const token = sso.token.token;
   const me = { "X-ApiToken": token };
   const intake = ok(await api.POST("/api_v3/intakes", {
-    headers: me, body: { room_code: "ceproom1", reason_for_visit: "Fever", type: "1" },
+    headers: me, body: { room_code: "ceproom1", reason_for_visit: "Fever", type: 1 },
   }), "POST /intakes").data;
   const walkin = ok(await api.POST("/api_v3/visits/add_walkin", {
     headers: me, body: { intake_id: intake.id, room_code: "ceproom1" },
@@ -94,7 +94,7 @@ async function providerRunsTheirRoom(): Promise<void> {
   }), "POST /users/sso (patient)").data;
   const pt = { "X-ApiToken": patient.token.token };
   const intake = ok(await api.POST("/api_v3/intakes", {
-    headers: pt, body: { room_code: room.code, reason_for_visit: "Rash", type: "1" },
+    headers: pt, body: { room_code: room.code, reason_for_visit: "Rash", type: 1 },
   }), "POST /intakes").data;
   const walkin = ok(await api.POST("/api_v3/visits/add_walkin", {
     headers: pt, body: { intake_id: intake.id, room_code: room.code },

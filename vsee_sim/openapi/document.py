@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 
@@ -86,6 +87,8 @@ def finish(doc: dict, app, document: str) -> dict:
         responses[name] = {"description": description,
                            "content": {"application/json": {"schema": _ERROR_REF, "example": example}}}
     _finish_schemas(components.get("schemas", {}))
+    _one_type_enums(doc)
+    _inline_multipart(doc)
     # flask-smorest always registers its pagination schema; no view here paginates
     if '"#/components/schemas/PaginationMetadata"' not in json.dumps(doc):
         components.get("schemas", {}).pop("PaginationMetadata", None)
@@ -163,10 +166,9 @@ def _finish_operation(op: dict, document: str, path: str, schemes: dict) -> set[
 
 def _finish_body(op_id: str, body: dict, example: dict) -> None:
     content = body["content"]
-    order = ["application/json", "application/x-www-form-urlencoded"]
+    order = ["application/json", "application/x-www-form-urlencoded", "multipart/form-data"]
     if op_id in operations.MULTIPART and "application/json" in content:
         content.setdefault("multipart/form-data", dict(content["application/json"]))
-    order.append("multipart/form-data")
     ranked = sorted(content, key=lambda k: order.index(k) if k in order else len(order))
     body["content"] = {k: content[k] for k in ranked}
     if len(body["content"]) > 1:
@@ -187,9 +189,10 @@ def _finish_schemas(schemas: dict) -> None:
         if isinstance(node, dict):
             if node.get("nullable") and "type" not in node:
                 members = node.get("allOf") or node.get("anyOf") or node.get("oneOf")
-                if members and all(_is_object(m, schemas) for m in members):
-                    node["type"] = "object"
-                elif not members and "$ref" not in node:
+                # allOf/anyOf + nullable stays without a type: openapi-python-client 0.29 ignores
+                # nullable beside type: object and fails on a null (openapi/redocly.yaml turns
+                # nullable-type-sibling off for this one shape)
+                if not members and "$ref" not in node:
                     del node["nullable"]  # an untyped schema already allows null
             for value in node.values():
                 walk(value)
@@ -198,6 +201,50 @@ def _finish_schemas(schemas: dict) -> None:
                 walk(value)
 
     walk(schemas)
+
+
+def _inline_multipart(doc: dict) -> None:
+    """A multipart body's schema is an inline copy of the JSON body's, not the same $ref.
+
+    openapi-python-client 0.29 chooses the content type by isinstance of the body's model:
+    with one model for JSON, form and multipart, every branch matched and the client sent
+    a form body with a multipart Content-Type. An inline copy is a model of its own.
+    """
+    schemas = doc.get("components", {}).get("schemas", {})
+    for item in doc.get("paths", {}).values():
+        for op in item.values():
+            media = op.get("requestBody", {}).get("content", {}).get("multipart/form-data") \
+                if isinstance(op, dict) else None
+            ref = (media or {}).get("schema", {}).get("$ref", "")
+            if ref.startswith("#/components/schemas/"):
+                media["schema"] = copy.deepcopy(schemas[ref.rsplit("/", 1)[1]])
+
+
+def _json_type(value) -> str:
+    return "boolean" if isinstance(value, bool) else type(value).__name__
+
+
+def _one_type_enums(doc: dict) -> None:
+    """An enum lists values of one JSON type: the first value's (the documented form).
+
+    The lenient parser still takes the others ("1", true, "male"), as PHP does; but
+    openapi-python-client 0.29 drops a whole schema whose enum mixes types ("Got {str, int}"),
+    and with it the operation (POST /users/sso, /me, /intakes vanished from the client).
+    """
+
+    def walk(node):
+        if isinstance(node, dict):
+            enum = node.get("enum")
+            if isinstance(enum, list) and enum and len({_json_type(v) for v in enum}) > 1:
+                first = _json_type(enum[0])
+                node["enum"] = [v for v in enum if _json_type(v) == first]
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(doc)
 
 
 def _is_object(schema: dict, schemas: dict) -> bool:

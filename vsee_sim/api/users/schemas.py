@@ -8,7 +8,9 @@ from vsee_sim.api.users.rules import SSO_TYPES
 from vsee_sim.core.wire import Anything, NumericString, OutSchema, StringList, Text, WireSchema
 
 # Documented values, as OpenAPI enums and formats (metadata only: parsing stays as lenient as PHP).
-GENDERS = [1, 2, "male", "female"]
+# Integers only in the document: openapi-python-client 0.29 drops a schema whose enum mixes
+# types (SsoIn vanished, and with it POST /users/sso); "male" / "female" are still accepted.
+GENDERS = [1, 2]
 
 
 # -- requests -----------------------------------------------------------------
