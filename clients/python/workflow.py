@@ -19,17 +19,17 @@ import time
 
 from vsee_api_client import AuthenticatedClient
 from vsee_api_client.api.intakes import intakes_create as create_intake
-from vsee_api_client.api.rooms import rooms_list as list_rooms
-from vsee_api_client.api.rooms import rooms_create as create_room
 from vsee_api_client.api.rooms import rooms_add_to_user as assign_rooms
+from vsee_api_client.api.rooms import rooms_create as create_room
+from vsee_api_client.api.rooms import rooms_list as list_rooms
 from vsee_api_client.api.users import users_login as login
 from vsee_api_client.api.users import users_sso as sso
-from vsee_api_client.api.visits import visits_queue as room_queue
-from vsee_api_client.api.visits import visits_list as list_visits
-from vsee_api_client.api.visits import visits_get as get_visit
 from vsee_api_client.api.visits import visits_add_walkin as add_walkin
 from vsee_api_client.api.visits import visits_close as close_visit
+from vsee_api_client.api.visits import visits_get as get_visit
 from vsee_api_client.api.visits import visits_inprogress as start_visit
+from vsee_api_client.api.visits import visits_list as list_visits
+from vsee_api_client.api.visits import visits_queue as room_queue
 from vsee_api_client.models import (
     CloseIn,
     CloseInReason,
@@ -79,7 +79,8 @@ def expect(condition: bool, what: str) -> None:
 def patient_walks_in_and_out() -> None:
     """Use case #2: SSO, intake, walk-in, the visit, and out."""
     user = ok(sso.sync(client=with_key(), body=SsoIn(first_name="Ann", last_name="Lee",
-                                                     code=f"{RUN}-patient", type_=SsoInType.VALUE_200)), "POST /users/sso")
+                                                     code=f"{RUN}-patient", type_=SsoInType.VALUE_200)),
+              "POST /users/sso")
     me = with_token(user.token.token)
     intake = ok(create_intake.sync(client=me, body=IntakeIn(room_code="ceproom1", reason_for_visit="Fever",
                                                             type_=IntakeInType.VALUE_1)), "POST /intakes")
@@ -109,7 +110,8 @@ def provider_logs_in() -> None:
 def provider_runs_their_room() -> None:
     """Provider use case #2: SSO, a room, assignment; a patient waits; the call, its end."""
     provider = ok(sso.sync(client=with_key(), body=SsoIn(first_name="Ed", last_name="Fox", code=f"{RUN}-dr",
-                                                         email=f"{RUN}@example.com", type_=SsoInType.VALUE_400)),
+                                                         email=f"{RUN}@example.com",
+                                                         type_=SsoInType.VALUE_400)),
                   "POST /users/sso (provider)")
     dr = with_token(provider.token.token)
     room = ok(create_room.sync(client=dr, body=RoomIn(domain="vclinic.vsee.me", slug=RUN,
