@@ -54,7 +54,7 @@ class Server:
 
     # -- lifecycle --------------------------------------------------------------
     def start(self) -> Server:
-        for _ in range(3):  # a port picked by bind(0) may be taken again before gunicorn binds it
+        for _ in range(3):  # a port picked by bind(0) may be taken again before the server binds it
             self.port = free_port()
             self.base = f"http://127.0.0.1:{self.port}"
             env = {**os.environ, "VSEE_SIM_FLUSH_INTERVAL": "0.2", "PYTHONUNBUFFERED": "1"}
@@ -94,7 +94,7 @@ class Server:
         return self.session.get(f"{self.base}/_sim/health", timeout=10).status_code == 200
 
     def kill(self) -> None:
-        """SIGKILL the whole process group (gunicorn master and worker): no atexit, no flush."""
+        """SIGKILL the whole process group (the server and anything it started): no atexit, no flush."""
         if self.proc is None:
             return
         with contextlib.suppress(ProcessLookupError):

@@ -407,7 +407,7 @@ def test_serve_on_a_corrupt_file_exits_with_one_clear_line(tmp_path):
         pytest.fail("the server kept running on a corrupt data file")
     finally:
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)  # the whole group: gunicorn master and worker
+            os.killpg(proc.pid, signal.SIGKILL)  # the whole group: the server and anything it started
         proc.wait(timeout=10)
     assert proc.returncode != 0
     assert str(data) in output

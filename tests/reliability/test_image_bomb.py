@@ -73,7 +73,7 @@ def status(pid: int, field: str) -> int:
 
 
 class Server:
-    """``vsee-sim serve`` in its own process group; the worker's pid from its "ready" line."""
+    """``vsee-sim serve`` in its own process group; the serving process's pid from its "ready" line."""
 
     def __init__(self, workdir: Path):
         self.workdir, self.log = workdir, workdir / "server.log"
@@ -94,7 +94,7 @@ class Server:
                 for line in self.proc.stdout:
                     log.write(line)
                     log.flush()
-                    found = re.search(rb"vsee-sim: ready \(worker (\d+)\)", line)
+                    found = re.search(rb"vsee-sim: ready \(pid (\d+)", line)
                     if found:
                         self.worker = int(found.group(1))
                         ready.set()

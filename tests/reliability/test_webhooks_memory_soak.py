@@ -102,7 +102,7 @@ class Server:
         return response.json()["data"]
 
     def rss(self) -> int:
-        """Resident bytes of the server's process group (arbiter and workers)."""
+        """Resident bytes of the server's process group (the server and anything it started)."""
         total = 0
         for stat in Path("/proc").glob("[0-9]*/stat"):
             with contextlib.suppress(OSError, ValueError, IndexError):
