@@ -16,6 +16,14 @@ def test_live_server_over_http(vsee_live):
     req = urllib.request.Request(vsee_live.url + "/api_v3/me.json", headers={"X-ApiToken": "6366a7018a39536a1ef4b63626f8e734"})
     assert json.load(urllib.request.urlopen(req))["data"]["id"] == "201"
 
+def test_live_server_is_the_one_vsee_sim_serve_runs(vsee_live):
+    import json, urllib.error, urllib.request
+    try:
+        urllib.request.urlopen(vsee_live.url + "/api_v3/me?q=" + "x" * 9000)
+        raise AssertionError("a 9 KB URL was accepted")
+    except urllib.error.HTTPError as exc:
+        assert (exc.code, json.load(exc)["code"], exc.headers["Server"]) == (414, 414, "vsee-sim")
+
 def test_each_test_has_its_own_namespace_a(vsee):
     vsee.freeze(1767225600)
     assert vsee.clock()["now"] == 1767225600
@@ -37,7 +45,7 @@ def test_a_user_suite_runs_with_the_plugin(tmp_path):
     run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "vsee_sim.testing", "-p", "no:cacheprovider",
                           str(tmp_path)], capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert run.returncode == 0, run.stdout + run.stderr
-    assert "5 passed" in run.stdout
+    assert "6 passed" in run.stdout
 
 
 def test_a_failing_control_call_names_the_endpoint(vsee):

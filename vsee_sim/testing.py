@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
-import threading
 import uuid
 from urllib.parse import urlencode
 
@@ -162,16 +161,13 @@ def vsee_server(pytestconfig, vsee_app):
                         else f"--vsee-url {url!r} is not an http:// URL: {exc}", pytrace=False)
         yield url.rstrip("/")
         return
-    from werkzeug.serving import make_server
+    from vsee_sim.serving.server import InThread
 
-    server = make_server("127.0.0.1", 0, vsee_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="vsee-sim-live", daemon=True)
-    thread.start()
+    server = InThread(vsee_app)  # the server `vsee-sim serve` runs, on a thread
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield server.url
     finally:
-        server.shutdown()
-        thread.join(timeout=5)
+        server.stop()
 
 
 @pytest.fixture()

@@ -24,8 +24,10 @@ import os
 import signal
 import socket
 import sys
+import threading
 import time
 
+from waitress import wasyncore
 from waitress.adjustments import Adjustments
 from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser
@@ -134,6 +136,24 @@ def build_server(app, host: str, port: int, threads: int, max_body: int = 16 * 1
         return servers[0]
     listen = [(s.effective_host, s.effective_port) for s in servers]
     return MultiSocketServer(sim_map, adj, listen, dispatcher)
+
+
+class InThread:
+    """The server we ship, run on a thread of this process (the pytest plugin's ``vsee_live``):
+    the same request reading, limits and error bodies as ``vsee-sim serve``, no signals."""
+
+    def __init__(self, app, host: str = "127.0.0.1", threads: int = 8):
+        self.server = build_server(Limits(app), host, 0, threads, app.config["MAX_CONTENT_LENGTH"])
+        self.url = f"http://{host}:{self.server.effective_port}"
+        self.thread = threading.Thread(target=self.server.run, name="vsee-sim-live", daemon=True)
+        self.thread.start()
+
+    def stop(self, timeout: float = 5) -> None:
+        """Close every socket from the loop's own thread (the loop ends once its map is
+        empty), then let the app threads finish what they hold."""
+        self.server.trigger.pull_trigger(lambda: wasyncore.close_all(self.server._map))
+        self.thread.join(timeout)
+        self.server.task_dispatcher.shutdown(timeout=timeout)
 
 
 def serve(overrides: dict, host: str, port: int, threads: int, quiet: bool, echo=print) -> None:
