@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from click.testing import CliRunner
 
 from vsee_sim.cli import main
@@ -61,12 +62,38 @@ def test_a_seed_out_of_range_is_refused_with_the_server_bound():
     from vsee_sim.control.state import checks
 
     checks.seed(2**63 - 1)
+    with pytest.raises(checks.Bad, match=r"and 9223372036854775807$"):  # the server names the same bound
+        checks.seed(2**63)
 
 
 def test_a_seed_out_of_range_in_the_environment_is_one_line(monkeypatch):
     monkeypatch.setenv("VSEE_SIM_SEED", str(2**63))
     result = CliRunner().invoke(main, ["serve", "--port", "1"])
-    assert result.exit_code == 1 and result.output.startswith("Error: VSEE_SIM_SEED:")
+    assert result.exit_code == 1 and result.output.startswith("Error: VSEE_SIM_SEED='9223372036854775808'")
+    assert "9223372036854775807" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(("variable", "value", "says"), [
+    ("VSEE_SIM_MAX_NAMESPACES", "1", "at least 2"),
+    ("VSEE_SIM_JOURNAL_BYTES", "abc", "not an integer"),
+    ("VSEE_SIM_FLUSH_INTERVAL", "-1", "at least 0.01"),
+    ("VSEE_SIM_TICK_INTERVAL", "x", "not a number"),
+    ("VSEE_SIM_WEBHOOK_SENDERS", "0", "at least 1"),
+    ("VSEE_SIM_HEADER_TIMEOUT", "nan", "at least 0.1"),
+    ("VSEE_SIM_DATA", "/no/such/dir/state.json", "does not exist"),
+])
+def test_a_bad_setting_in_the_environment_is_one_line_naming_it(monkeypatch, variable, value, says):
+    monkeypatch.setenv(variable, value)
+    result = CliRunner().invoke(main, ["serve", "--port", "1"])
+    assert result.exit_code == 1 and result.exception is not None and isinstance(result.exception, SystemExit)
+    assert result.output.startswith(f"Error: {variable}=") and says in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("args", [["--threads", "0"], ["--port", "70000"], ["--port", "-1"]])
+def test_flags_out_of_range_are_refused_before_serving(args):
+    result = CliRunner().invoke(main, ["serve", *args])
+    assert result.exit_code == 2 and "is not in the range" in result.output and "serving on" not in result.output
 
 
 def test_routes_and_openapi_take_a_fixture_path(tmp_path):

@@ -44,16 +44,17 @@ def _build_app(fixture: str | None, **overrides):
 
 
 @main.command("serve")
-@click.option("--host", default=lambda: os.environ.get("VSEE_SIM_HOST", "127.0.0.1"),
-              show_default="127.0.0.1")
-@click.option("--port", default=lambda: int(os.environ.get("VSEE_SIM_PORT", "8000")), type=int,
-              show_default="8000")
+@click.option("--host", envvar="VSEE_SIM_HOST", default="127.0.0.1", show_default=True,
+              help="Address to listen on (env VSEE_SIM_HOST).")
+@click.option("--port", envvar="VSEE_SIM_PORT", default=8000, show_default=True,
+              type=click.IntRange(0, 65535),
+              help="Port to listen on (env VSEE_SIM_PORT).")
 @click.option("--fixture", default=None, help="Fixture name (demo, minimal) or path. Default: demo.")
 @click.option("--data", "data", default=None, type=click.Path(dir_okay=False),
               help="Persist every namespace to this TinyDB JSON file (loaded at start).")
 @click.option("--seed", default=None, type=SEED,
               help="Seed for ids, tokens and fault draws (a signed 64-bit integer).")
-@click.option("--threads", default=8, show_default=True, type=int,
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256),
               help="App threads (slow or idle connections take none: the server reads whole requests first).")
 @click.option("--no-control", is_flag=True, help="Switch the /_sim control plane off.")
 @click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
@@ -64,12 +65,12 @@ def serve(host, port, fixture, data, seed, threads, no_control, cors_origins, qu
     """Serve the simulator (waitress, one process), one log line per request."""
     from vsee_sim.serving import serve as run
 
-    _check_inputs(fixture, data)
     overrides = {"FIXTURE": fixture, "DATA": data, "SEED": seed}
     if no_control:
         overrides["CONTROL"] = False
     if cors_origins:
         overrides["CORS_ORIGINS"] = list(cors_origins)
+    _check_inputs(overrides)
     run(overrides, host, port, threads, quiet, echo=click.echo)
 
 
@@ -83,17 +84,19 @@ def _check_fixture(fixture: str | None) -> None:
         raise click.ClickException(f"cannot load the fixture: {exc}") from None
 
 
-def _check_inputs(fixture: str | None, data: str | None) -> None:
-    """Refuse to start on a bad fixture or data file, in one line, before the server starts."""
+def _check_inputs(overrides: dict) -> None:
+    """Refuse to start, in one line and before the server starts, on a bad setting (flag or
+    VSEE_SIM_*), fixture or data file (--data or VSEE_SIM_DATA)."""
+    from vsee_sim.config import Settings
     from vsee_sim.control.state.checks import export as export_check
     from vsee_sim.core.persistence import EXPORT_CHECKS, check_data_path, read_datafile
 
-    _check_fixture(fixture)
-    if os.environ.get("VSEE_SIM_SEED"):
-        try:
-            SEED.convert(os.environ["VSEE_SIM_SEED"].strip(), None, None)
-        except click.BadParameter as exc:
-            raise click.ClickException(f"VSEE_SIM_SEED: {exc.message}") from None
+    try:
+        settings = Settings.from_env(overrides)
+    except ValueError as exc:  # config.SettingsError: names the variable
+        raise click.ClickException(str(exc)) from None
+    _check_fixture(settings.fixture)
+    data = settings.data
     try:
         if data:
             check_data_path(data)
@@ -102,7 +105,10 @@ def _check_inputs(fixture: str | None, data: str | None) -> None:
                 EXPORT_CHECKS.append(export_check)
             read_datafile(data, keep=True)  # parsed once: the app takes this result
     except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
+        message = str(exc)
+        if not overrides.get("DATA"):  # the path came from the environment: name that
+            message = message.replace(f"--data {data}", f"VSEE_SIM_DATA={data}")
+        raise click.ClickException(message) from None
 
 
 def _remote_options(func):

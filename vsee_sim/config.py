@@ -42,37 +42,59 @@ class Settings:
     snapshot_total_bytes: int = 128 * MIB         # every namespace's snapshots together
     cors_origins: list[str] = field(default_factory=lambda: [r"^https?://(localhost|127\.0\.0\.1)(:\d+)?$"])
 
+    header_timeout: float = 10.0           # seconds for a request's head to arrive (then 408)
+    body_timeout: float = 30.0             # seconds more for its body
+
     @classmethod
     def from_env(cls, overrides: dict | None = None) -> Settings:
+        """Settings from VSEE_SIM_* and ``overrides``; SettingsError (a ValueError) names the
+        variable of a value that is not a number or out of its range."""
         s = cls(
             fixture=os.environ.get("VSEE_SIM_FIXTURE", "demo"),
-            seed=int(os.environ.get("VSEE_SIM_SEED", "0")),
             data=os.environ.get("VSEE_SIM_DATA") or None,
-            flush_interval=float(os.environ.get("VSEE_SIM_FLUSH_INTERVAL", "0.2")),
-            max_body_bytes=int(os.environ.get("VSEE_SIM_MAX_BODY_BYTES", str(16 * 1024 * 1024))),
-            max_namespaces=int(os.environ.get("VSEE_SIM_MAX_NAMESPACES", "1000")),
             control=_env_bool("VSEE_SIM_CONTROL", True),
             admin_token=os.environ.get("VSEE_SIM_ADMIN_TOKEN") or None,
             signing_secret=os.environ.get("VSEE_SIM_SIGNING_SECRET") or None,
-            tick_interval=float(os.environ.get("VSEE_SIM_TICK_INTERVAL", "1.0")),
         )
-        for name, kind in _TUNABLE:
-            value = os.environ.get("VSEE_SIM_" + name.upper())
-            if value:
-                setattr(s, name, kind(value))
+        for name, kind, low in _NUMBERS:
+            raw = (os.environ.get("VSEE_SIM_" + name.upper()) or "").strip()
+            if raw:
+                setattr(s, name, _number("VSEE_SIM_" + name.upper(), raw, kind, low))
         if os.environ.get("VSEE_SIM_CORS_ORIGINS"):
             s.cors_origins = [o.strip() for o in os.environ["VSEE_SIM_CORS_ORIGINS"].split(",") if o.strip()]
         for key, value in (overrides or {}).items():
             name = key.lower()
             if hasattr(s, name) and value is not None:
                 setattr(s, name, value)
+        if s.max_namespaces == 1:
+            raise SettingsError("VSEE_SIM_MAX_NAMESPACES=1: use 0 (no bound) or at least 2 "
+                                "(default and one more)")
         return s
 
 
-# Settings read from VSEE_SIM_<NAME> as they are (the memory bounds and webhook sending).
-_TUNABLE = (("webhook_senders", int), ("webhook_connect_timeout", float), ("webhook_read_timeout", float),
-            ("journal_body_bytes", int), ("journal_bytes", int), ("journal_total_bytes", int),
-            ("snapshot_bytes", int), ("snapshot_total_bytes", int))
+class SettingsError(ValueError):
+    """A VSEE_SIM_* value the simulator cannot use; the message names the variable."""
+
+
+# Numeric settings read from VSEE_SIM_<NAME>: (name, type, least value allowed).
+_NUMBERS = (("seed", int, -(2**63)), ("flush_interval", float, 0.01), ("max_body_bytes", int, 1024),
+            ("max_namespaces", int, 0), ("tick_interval", float, 0),
+            ("webhook_senders", int, 1), ("webhook_connect_timeout", float, 0.01),
+            ("webhook_read_timeout", float, 0.01), ("journal_body_bytes", int, 0), ("journal_bytes", int, 0),
+            ("journal_total_bytes", int, 0), ("snapshot_bytes", int, 0), ("snapshot_total_bytes", int, 0),
+            ("header_timeout", float, 0.1), ("body_timeout", float, 0.1))
+
+
+def _number(variable: str, raw: str, kind: type, low: float) -> int | float:
+    try:
+        value = kind(raw)
+    except ValueError:
+        what = "an integer" if kind is int else "a number"
+        raise SettingsError(f"{variable}={raw!r}: not {what}") from None
+    if value != value or value < low or (variable == "VSEE_SIM_SEED" and value >= 2**63):  # NaN too
+        bound = f"between {low} and {2**63 - 1}" if variable == "VSEE_SIM_SEED" else f"at least {low}"
+        raise SettingsError(f"{variable}={raw!r}: must be {bound}")
+    return value
 
 
 def fixture_path(name: str) -> Path:

@@ -1,7 +1,11 @@
 """Slow and malformed clients against a real ``vsee-sim serve`` (issue 12, point 1).
 
 Each probe opens its sockets on loopback, then a normal request must answer: a socket
-timeout of ``ANSWER_TIMEOUT`` seconds bounds the wait (a bound, not a timing assertion).
+timeout of ``ANSWER_TIMEOUT`` seconds bounds the wait. The issue's figure (a normal request
+answers in under 100 ms with 20 slow sockets open) is asserted on the median of several
+requests, against a baseline measured in the same test without the probes: under 100 ms,
+or within 3x the baseline when the machine itself is that slow. Before the fix, such a
+request never answered.
 The server runs with 2 app threads and 3-second request timeouts so that the probes outnumber
 the threads and the 408s arrive soon; the whole module is bounded by those timeouts.
 """
@@ -15,7 +19,9 @@ import signal
 import socket
 import subprocess
 import sys
+import statistics
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -24,6 +30,8 @@ pytestmark = pytest.mark.soak
 
 TOKEN = "6366a7018a39536a1ef4b63626f8e734"
 ANSWER_TIMEOUT = 5      # seconds a normal request may take while the probes are open
+BOUND_MS = 100          # the issue's figure for a normal request with 20 slow sockets open
+SAMPLES = 9
 THREADS = 2
 REQUEST_TIMEOUT = 3     # VSEE_SIM_HEADER_TIMEOUT and VSEE_SIM_BODY_TIMEOUT of the server
 START_TIMEOUT = 30
@@ -101,14 +109,26 @@ def server(tmp_path_factory):
 @pytest.mark.parametrize(("count", "payload"), [(8, PARTIAL_HEAD), (20, PARTIAL_HEAD), (20, SHORT_BODY), (8, b"")],
                          ids=["8-partial-heads", "20-partial-heads", "20-short-bodies", "8-idle"])
 def test_a_normal_request_answers_while_slow_clients_hold_sockets(server, count, payload):
+    baseline = median_ms(server)
     socks = [server.open(payload) for _ in range(count)]
     try:
-        for _ in range(3):
-            answer = server.me()
-            assert answer["status"] == 200 and answer["body"]["data"]["id"] == "201"
+        held = median_ms(server)
     finally:
         for sock in socks:
             sock.close()
+    print(f"\n[slow clients] {count} sockets: GET /me median {held:.1f} ms (none open: {baseline:.1f} ms)")
+    assert held < max(BOUND_MS, 3 * baseline), (held, baseline)
+
+
+def median_ms(server: Served) -> float:
+    """The median latency of ``SAMPLES`` normal requests, each checked for the right answer."""
+    times = []
+    for _ in range(SAMPLES):
+        started = time.perf_counter()
+        answer = server.me()
+        times.append((time.perf_counter() - started) * 1000)
+        assert answer["status"] == 200 and answer["body"]["data"]["id"] == "201"
+    return statistics.median(times)
 
 
 @pytest.mark.parametrize("payload", [PARTIAL_HEAD, SHORT_BODY], ids=["head", "body"])

@@ -39,8 +39,6 @@ from vsee_sim.serving.edge import AccessLog, Limits, access, error_body
 
 log = logging.getLogger("vsee_sim.server")
 
-HEADER_TIMEOUT = float(os.environ.get("VSEE_SIM_HEADER_TIMEOUT", "10"))   # seconds for a request's head
-BODY_TIMEOUT = float(os.environ.get("VSEE_SIM_BODY_TIMEOUT", "30"))       # seconds more for its body
 IDLE_TIMEOUT = 120          # a keep-alive connection with no request in progress is closed silently
 CONNECTION_LIMIT = 1000     # open sockets (each costs a file descriptor, not a thread)
 
@@ -93,8 +91,8 @@ class SimChannel(HTTPChannel):
 
 class SimServer(TcpWSGIServer):
     channel_class = SimChannel
-    header_timeout = HEADER_TIMEOUT
-    body_timeout = BODY_TIMEOUT
+    header_timeout = 10.0   # seconds for a request's head (Settings: VSEE_SIM_HEADER_TIMEOUT)
+    body_timeout = 30.0     # seconds more for its body (VSEE_SIM_BODY_TIMEOUT)
 
     def maintenance(self, now):
         super().maintenance(now)  # idle keep-alive connections: closed after channel_timeout
@@ -122,8 +120,10 @@ class SimServer(TcpWSGIServer):
                 self.add_task(channel)
 
 
-def build_server(app, host: str, port: int, threads: int, max_body: int = 16 * 1024 * 1024):
-    """The listening server (raises OSError if the address cannot be bound)."""
+def build_server(app, host: str, port: int, threads: int, max_body: int = 16 * 1024 * 1024,
+                 timeouts: tuple[float, float] = (10.0, 30.0)):
+    """The listening server (raises OSError if the address cannot be bound); ``timeouts``:
+    seconds for a request's head, then for its body."""
     adj = Adjustments(host=host, port=port, threads=threads, channel_timeout=IDLE_TIMEOUT,
                       max_request_body_size=max_body,
                       cleanup_interval=1, connection_limit=CONNECTION_LIMIT, asyncore_use_poll=True,
@@ -132,6 +132,8 @@ def build_server(app, host: str, port: int, threads: int, max_body: int = 16 * 1
     dispatcher = ThreadedTaskDispatcher()
     dispatcher.set_thread_count(adj.threads)
     servers = [SimServer(app, sim_map, dispatcher=dispatcher, adj=adj, sockinfo=info) for info in adj.listen]
+    for server in servers:
+        server.header_timeout, server.body_timeout = timeouts
     if len(servers) == 1:
         return servers[0]
     listen = [(s.effective_host, s.effective_port) for s in servers]
@@ -143,7 +145,8 @@ class InThread:
     the same request reading, limits and error bodies as ``vsee-sim serve``, no signals."""
 
     def __init__(self, app, host: str = "127.0.0.1", threads: int = 8):
-        self.server = build_server(Limits(app), host, 0, threads, app.config["MAX_CONTENT_LENGTH"])
+        self.server = build_server(Limits(app), host, 0, threads, app.config["MAX_CONTENT_LENGTH"],
+                                   _timeouts(app))
         self.url = f"http://{host}:{self.server.effective_port}"
         self.thread = threading.Thread(target=self.server.run, name="vsee-sim-live", daemon=True)
         self.thread.start()
@@ -167,7 +170,7 @@ def serve(overrides: dict, host: str, port: int, threads: int, quiet: bool, echo
     if not quiet:
         wsgi = AccessLog(wsgi)
     try:
-        server = build_server(wsgi, host, port, threads, app.config["MAX_CONTENT_LENGTH"])
+        server = build_server(wsgi, host, port, threads, app.config["MAX_CONTENT_LENGTH"], _timeouts(app))
     except OSError as exc:
         reason = "Address already in use" if exc.errno == errno.EADDRINUSE else exc.strerror or str(exc)
         echo(f"vsee-sim: cannot listen on {host}:{port}: {reason}", file=sys.stderr)
@@ -181,6 +184,11 @@ def serve(overrides: dict, host: str, port: int, threads: int, quiet: bool, echo
     log.info("vsee-sim: ready (pid %s, %s threads)", os.getpid(), threads)
     server.run()  # returns once a signal stopped the loop and the threads finished (5 s at most)
     log.info("vsee-sim: stopped")
+
+
+def _timeouts(app) -> tuple[float, float]:
+    settings = app.extensions["vsee_sim"].settings
+    return settings.header_timeout, settings.body_timeout
 
 
 def _stop(signum, frame):

@@ -30,7 +30,12 @@ def _number(value, name: str, low: float, high: float, *, none: bool = False) ->
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise Bad(f"{name} must be a number")
     if not low <= value <= high:
-        raise Bad(f"{name} must be between {low:.0f} and {high:.0f}")
+        raise Bad(f"{name} must be between {_shown(low)} and {_shown(high)}")
+
+
+def _shown(bound: float) -> str:
+    """A bound as written: integers exactly (2**63 - 1 is not 9223372036854775808)."""
+    return str(bound) if isinstance(bound, int) else f"{bound:g}"
 
 
 def _text(value, name: str, *, none: bool = False) -> None:
