@@ -85,6 +85,7 @@ def test_a_dead_vsee_url_is_one_clear_line_per_test(tmp_path):
                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert run.returncode == 1
     assert "cannot reach the simulator at http://127.0.0.1:1 (connection refused)" in run.stdout
+    assert "(--vsee-url or VSEE_SIM_URL)" in run.stdout
     assert "Traceback" not in run.stdout and len(run.stdout.splitlines()) < 25, run.stdout
 
 

@@ -76,8 +76,9 @@ class Remote:
         return self.request("DELETE", path, **kwargs)
 
 
-def unreachable(url: str, exc: OSError) -> str:
-    """One line for a simulator that cannot be reached: the URL, the cause, what to check."""
+def unreachable(url: str, exc: OSError, option: str = "--url") -> str:
+    """One line for a simulator that cannot be reached: the URL, the cause, what to check
+    (``option``: where the URL came from, the CLI's --url or the plugin's --vsee-url)."""
     reason = getattr(exc, "reason", exc)  # urllib wraps the socket error in URLError.reason
     if isinstance(reason, ConnectionRefusedError):
         cause = "connection refused"
@@ -86,4 +87,4 @@ def unreachable(url: str, exc: OSError) -> str:
     else:
         cause = str(reason) or type(reason).__name__
     return (f"cannot reach the simulator at {url} ({cause}): is `vsee-sim serve` running there? "
-            "Check the URL (--url or VSEE_SIM_URL), host and port.")
+            f"Check the URL ({option} or VSEE_SIM_URL), host and port.")

@@ -157,7 +157,7 @@ def vsee_server(pytestconfig, vsee_app):
         try:  # any answer will do (with --no-control the health check is a 404)
             Remote(url, timeout=10).get("/_sim/health")
         except (OSError, ValueError) as exc:  # ValueError: not an http URL at all
-            pytest.fail(unreachable(url, exc) if isinstance(exc, OSError)
+            pytest.fail(unreachable(url, exc, "--vsee-url") if isinstance(exc, OSError)
                         else f"--vsee-url {url!r} is not an http:// URL: {exc}", pytrace=False)
         yield url.rstrip("/")
         return
@@ -195,7 +195,7 @@ def vsee_live(vsee_server, vsee_namespace):
     except OSError as exc:  # the server went away since the session began
         from vsee_sim.remote import unreachable
 
-        pytest.fail(unreachable(vsee_server, exc), pytrace=False)
+        pytest.fail(unreachable(vsee_server, exc, "--vsee-url"), pytrace=False)
     yield sim
     with contextlib.suppress(OSError):  # the server went away first: nothing to tidy
         remote.delete(f"/_sim/namespaces/{vsee_namespace}")

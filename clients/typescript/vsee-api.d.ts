@@ -2075,15 +2075,6 @@ export interface components {
             /** @description (optional) {id, type}, as responses show it */
             target?: components["schemas"]["TargetIn"];
         };
-        FileIn: {
-            /**
-             * Format: binary
-             * @description the file content (a multipart file part)
-             */
-            file: string;
-            /** @description {category, target_id, target_type} */
-            meta?: components["schemas"]["MetaIn"];
-        };
         TargetOut: {
             id: string;
             type: string;

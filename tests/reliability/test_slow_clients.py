@@ -17,9 +17,9 @@ import json
 import os
 import signal
 import socket
+import statistics
 import subprocess
 import sys
-import statistics
 import threading
 import time
 from pathlib import Path

@@ -89,9 +89,7 @@ def finish(doc: dict, app, document: str) -> dict:
     _finish_schemas(components.get("schemas", {}))
     _one_type_enums(doc)
     _inline_multipart(doc)
-    # flask-smorest always registers its pagination schema; no view here paginates
-    if '"#/components/schemas/PaginationMetadata"' not in json.dumps(doc):
-        components.get("schemas", {}).pop("PaginationMetadata", None)
+    _drop_unused_schemas(doc)
     _finish_tags(doc)
     doc["info"].setdefault("license", {"name": "MIT", "url": "https://opensource.org/licenses/MIT"})
     if document == "sim":
@@ -218,6 +216,19 @@ def _inline_multipart(doc: dict) -> None:
             ref = (media or {}).get("schema", {}).get("$ref", "")
             if ref.startswith("#/components/schemas/"):
                 media["schema"] = copy.deepcopy(schemas[ref.rsplit("/", 1)[1]])
+
+
+def _drop_unused_schemas(doc: dict) -> None:
+    """Schemas nothing refers to any more: flask-smorest's pagination schema (no view here
+    paginates) and a body schema whose only use was a multipart body, now an inline copy."""
+    schemas = doc.get("components", {}).get("schemas", {})
+    while True:
+        text = json.dumps(doc)
+        unused = [name for name in schemas if f'"#/components/schemas/{name}"' not in text]
+        if not unused:
+            return
+        for name in unused:
+            del schemas[name]
 
 
 def _json_type(value) -> str:
