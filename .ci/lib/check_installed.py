@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
 import textwrap
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -40,6 +42,35 @@ def get(url: str, headers: dict | None = None, data: bytes | None = None) -> tup
             return resp.status, json.load(resp)
     except urllib.error.HTTPError as err:
         return err.code, json.load(err)
+
+
+def page(url: str) -> tuple[int, str, str]:
+    """Status, content type and text of a page (HTML, CSS, JS), whatever its status."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as resp:
+            return resp.status, resp.headers.get_content_type(), resp.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as err:
+        return err.code, err.headers.get_content_type(), err.read().decode("utf-8", "replace")
+
+
+def check_pages(base: str) -> None:
+    """What the wheel carries besides code: the landing page, Swagger UI with every asset it
+    loads, the portal's templates (its sign-in error page) and static files."""
+    status, kind, text = page(base + "/")
+    if status != 200 or kind != "text/html" or 'href="/docs' not in text:
+        fail(f"landing page /: {status} {kind} {text[:300]}")
+    status, kind, text = page(base + "/docs/")
+    assets = re.findall(r'(?:src|href)="(/docs/[^"]+)"', text)
+    if status != 200 or len(assets) < 4:
+        fail(f"/docs/: {status} {kind}, assets {assets}")
+    for asset in [*assets, "/portal-static/portal.css", "/portal-static/portal.js"]:
+        status, kind, text = page(base + asset)
+        if status != 200 or len(text) < 100:
+            fail(f"{asset}: {status} {kind} ({len(text)} characters)")
+    status, kind, text = page(base + "/u/clinic")   # not signed in: the portal's own error page
+    if status != 401 or kind != "text/html" or 'data-testid="page-error"' not in text:
+        fail(f"portal page /u/clinic: {status} {kind} {text[:300]}")
+    print(f"ok: landing page, /docs/ and its {len(assets)} assets, portal template and static files")
 
 
 class Server:
@@ -112,6 +143,7 @@ def main() -> None:
         if status != 200 or body["data"]["id"] != "201":
             fail(f"README GET /me: {status} {body}")
         print("ok: serve (demo), the README's SSO and GET /me")
+        check_pages(sim.url)
 
     with Server("--fixture", "minimal") as sim:
         status, body = get(sim.url + "/_sim/namespaces")
