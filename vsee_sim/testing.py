@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import time
 import uuid
 from urllib.parse import urlencode
 
@@ -111,8 +112,18 @@ class Sim:
         each due delivery's attempt is logged, so a test asserts on what was sent with no
         sleep. A receiver that answers late shows up as ``sending`` when the time is up.
         """
-        query = urlencode({**({"wait": wait} if wait is not None else {}), **filters})
-        return self.control("GET", "/webhooks/deliveries" + (f"?{query}" if query else ""))
+        deadline = time.monotonic() + (wait or 0)
+        while True:
+            left = None if wait is None else round(max(0.0, deadline - time.monotonic()), 3)
+            query = urlencode({**({"wait": left} if left is not None else {}), **filters})
+            path = "/_sim/webhooks/deliveries" + (f"?{query}" if query else "")
+            status, payload = self._send("GET", path, None)
+            if status == 503 and left and time.monotonic() < deadline:
+                time.sleep(0.25)  # too many waiters on the server (its Retry-After): try again
+                continue
+            if status != 200:
+                raise AssertionError(f"GET /_sim/webhooks/deliveries answered {status}: {payload}")
+            return payload["data"]
 
 
 @pytest.fixture(scope="session")

@@ -148,3 +148,32 @@ def test_the_pool_is_bounded_and_configured_from_the_settings(app):
     assert (shown["senders"], shown["connect_timeout"], shown["read_timeout"]) == (8, 2.0, 3.0)
     with pytest.raises(ValueError):
         sending.Dispatcher(senders=0)
+
+
+# -- waiting holds a server thread: a bounded number of waiters ----------------------------------
+@pytest.fixture()
+def no_waiter_free(monkeypatch):
+    """Every waiter's place taken (as by four clients waiting on hanging receivers)."""
+    from vsee_sim.control.events import service
+
+    taken = threading.BoundedSemaphore(1)
+    taken.acquire()
+    monkeypatch.setattr(service, "WAITERS", taken)
+    return taken
+
+
+def test_a_waiter_past_the_bound_is_a_503_at_once_and_a_plain_read_still_answers(client, no_waiter_free):
+    resp = client.get("/_sim/webhooks/deliveries?wait=30")
+    assert resp.status_code == 503 and resp.headers["Retry-After"] == "1"
+    assert resp.get_json()["code"] == 503 and "retry" in resp.get_json()["message"]
+    for query in ("", "?wait=0"):              # no waiting asked: answered as it stands
+        assert client.get("/_sim/webhooks/deliveries" + query).status_code == 200
+    no_waiter_free.release()                   # a place comes free: waiting works again
+    assert client.get("/_sim/webhooks/deliveries?wait=1").status_code == 200
+
+
+def test_the_plugin_retries_a_busy_wait_until_its_own_time_is_up(vsee, no_waiter_free):
+    with pytest.raises(AssertionError, match="answered 503"):
+        vsee.deliveries(wait=0.3)
+    no_waiter_free.release()
+    assert vsee.deliveries(wait=0.3) == []
