@@ -79,7 +79,8 @@ def test_a_seed_out_of_range_in_the_environment_is_one_line(monkeypatch):
     ("VSEE_SIM_FLUSH_INTERVAL", "-1", "at least 0.01"),
     ("VSEE_SIM_TICK_INTERVAL", "x", "not a number"),
     ("VSEE_SIM_WEBHOOK_SENDERS", "0", "at least 1"),
-    ("VSEE_SIM_HEADER_TIMEOUT", "nan", "at least 0.1"),
+    ("VSEE_SIM_HEADER_TIMEOUT", "nan", "a finite number"),
+    ("VSEE_SIM_TICK_INTERVAL", "inf", "a finite number"),
     ("VSEE_SIM_DATA", "/no/such/dir/state.json", "does not exist"),
 ])
 def test_a_bad_setting_in_the_environment_is_one_line_naming_it(monkeypatch, variable, value, says):

@@ -70,7 +70,7 @@ def serve(host, port, fixture, data, seed, threads, no_control, cors_origins, qu
         overrides["CONTROL"] = False
     if cors_origins:
         overrides["CORS_ORIGINS"] = list(cors_origins)
-    _check_inputs(overrides)
+    _check_inputs({**overrides, "SERVER_THREADS": threads})
     run(overrides, host, port, threads, quiet, echo=click.echo)
 
 

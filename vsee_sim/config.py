@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -42,6 +43,7 @@ class Settings:
     snapshot_total_bytes: int = 128 * MIB         # every namespace's snapshots together
     cors_origins: list[str] = field(default_factory=lambda: [r"^https?://(localhost|127\.0\.0\.1)(:\d+)?$"])
 
+    server_threads: int = 8                # the HTTP server's app threads (vsee-sim serve --threads)
     header_timeout: float = 10.0           # seconds for a request's head to arrive (then 408)
     body_timeout: float = 30.0             # seconds more for its body
 
@@ -66,7 +68,7 @@ class Settings:
             name = key.lower()
             if hasattr(s, name) and value is not None:
                 setattr(s, name, value)
-        if s.max_namespaces == 1:
+        if s.max_namespaces == 1 and not s.data:  # with --data every namespace is kept anyway
             raise SettingsError("VSEE_SIM_MAX_NAMESPACES=1: use 0 (no bound) or at least 2 "
                                 "(default and one more)")
         return s
@@ -91,7 +93,9 @@ def _number(variable: str, raw: str, kind: type, low: float) -> int | float:
     except ValueError:
         what = "an integer" if kind is int else "a number"
         raise SettingsError(f"{variable}={raw!r}: not {what}") from None
-    if value != value or value < low or (variable == "VSEE_SIM_SEED" and value >= 2**63):  # NaN too
+    if not math.isfinite(value):
+        raise SettingsError(f"{variable}={raw!r}: must be a finite number")
+    if value < low or (variable == "VSEE_SIM_SEED" and value >= 2**63):  # NaN too
         bound = f"between {low} and {2**63 - 1}" if variable == "VSEE_SIM_SEED" else f"at least {low}"
         raise SettingsError(f"{variable}={raw!r}: must be {bound}")
     return value

@@ -153,12 +153,10 @@ def test_the_pool_is_bounded_and_configured_from_the_settings(app):
 # -- waiting holds a server thread: a bounded number of waiters ----------------------------------
 @pytest.fixture()
 def no_waiter_free(monkeypatch):
-    """Every waiter's place taken (as by four clients waiting on hanging receivers)."""
-    from vsee_sim.control.events import service
-
+    """Every waiter's place taken (as by clients waiting on hanging receivers)."""
     taken = threading.BoundedSemaphore(1)
     taken.acquire()
-    monkeypatch.setattr(service, "WAITERS", taken)
+    monkeypatch.setattr(sending.DISPATCHER, "waiters", taken)
     return taken
 
 
@@ -172,8 +170,30 @@ def test_a_waiter_past_the_bound_is_a_503_at_once_and_a_plain_read_still_answers
     assert client.get("/_sim/webhooks/deliveries?wait=1").status_code == 200
 
 
-def test_the_plugin_retries_a_busy_wait_until_its_own_time_is_up(vsee, no_waiter_free):
-    with pytest.raises(AssertionError, match="answered 503"):
-        vsee.deliveries(wait=0.3)
-    no_waiter_free.release()
-    assert vsee.deliveries(wait=0.3) == []
+class FreeOnSecondTry:
+    """Waiter places that are all taken at the first ask and free at the next."""
+
+    def __init__(self):
+        self.asked = 0
+
+    def acquire(self, blocking=True):
+        self.asked += 1
+        return self.asked > 1
+
+    def release(self):
+        pass
+
+
+def test_the_plugin_asks_again_when_every_waiter_place_is_taken(vsee, monkeypatch):
+    places = FreeOnSecondTry()
+    monkeypatch.setattr(sending.DISPATCHER, "waiters", places)
+    assert vsee.deliveries(wait=5) == [] and places.asked == 2
+
+
+def test_the_waiters_bound_is_half_the_server_threads():
+    from vsee_sim.app import create_app
+
+    health = create_app({"SERVER_THREADS": 2, "TICK_INTERVAL": 0}).test_client().get("/_sim/health")
+    assert health.get_json()["data"]["webhooks"]["waiters"] == 1
+    health = create_app({"TICK_INTERVAL": 0}).test_client().get("/_sim/health")
+    assert health.get_json()["data"]["webhooks"]["waiters"] == 4

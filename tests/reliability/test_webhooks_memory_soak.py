@@ -196,7 +196,7 @@ def test_black_holed_and_closed_port_receivers_hold_no_response(serve):
         assert due_me.status_code == 200
         health = server.ok("GET", "/_sim/health", ns)["webhooks"]
         assert health["senders"] == 8 and health["attempts"] >= 50
-    bound = max(HELD_MS, 5 * base_ms)
+    bound = min(max(HELD_MS, 5 * base_ms), 2500)   # below the 3 s a held request would take
     assert max(walk_in_ms, me_ms, other_ms, due_ms) < bound, (walk_in_ms, me_ms, other_ms, due_ms, base_ms)
     print(f"\n[webhooks] add_walkin {walk_in_ms:.1f} ms (no webhooks: {base_ms:.1f} ms), concurrent GET /me {me_ms:.1f} ms, "
           f"other namespace {other_ms:.1f} ms, GET /me as retries fall due {due_ms:.1f} ms; pool {health}")

@@ -165,7 +165,7 @@ def serve(overrides: dict, host: str, port: int, threads: int, quiet: bool, echo
     from vsee_sim.app import create_app
 
     _logging(quiet)
-    app = create_app(overrides)
+    app = create_app({**overrides, "SERVER_THREADS": threads})
     wsgi = Limits(app)
     if not quiet:
         wsgi = AccessLog(wsgi)

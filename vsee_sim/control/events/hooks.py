@@ -19,8 +19,9 @@ log = logging.getLogger("vsee_sim.control")
 def install(app, state) -> None:
     settings = state.settings
     state.webhooks = DISPATCHER
+    # a waiting request holds a server thread: at most half of them wait at once
     DISPATCHER.configure(settings.webhook_senders, settings.webhook_connect_timeout,
-                         settings.webhook_read_timeout)
+                         settings.webhook_read_timeout, max(1, settings.server_threads // 2))
 
     def kick_webhooks(world: World) -> None:
         try:

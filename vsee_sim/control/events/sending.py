@@ -53,6 +53,7 @@ PENDING, SENDING, DELIVERED, FAILED = "pending", "sending", "delivered", "failed
 SENDERS = 8               # threads posting, for every namespace of the process
 CONNECT_TIMEOUT = 2.0     # seconds to connect (and TLS handshake)
 READ_TIMEOUT = 3.0        # seconds for each read of the answer
+WAITERS = 4               # requests waiting on the log at once: half of `vsee-sim serve`'s 8 threads
 MAX_FINISHED = 1000       # delivered (and as many failed) deliveries kept per namespace
 MAX_LOG = 50              # attempts kept per delivery
 WAKE_EVERY = 0.5          # a waiter looks again this often (a running clock makes retries due)
@@ -73,23 +74,27 @@ class Dispatcher:
 
     def __init__(self, senders: int = SENDERS, connect_timeout: float = CONNECT_TIMEOUT,
                  read_timeout: float = READ_TIMEOUT) -> None:
-        self.configure(senders, connect_timeout, read_timeout)
+        self.configure(senders, connect_timeout, read_timeout, WAITERS)
         self._jobs: queue.SimpleQueue = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
         self._lanes: weakref.WeakKeyDictionary[World, _Lane] = weakref.WeakKeyDictionary()
         self._guard = threading.Lock()
         self.attempts = 0   # posts made since start, any outcome
 
-    def configure(self, senders: int, connect_timeout: float, read_timeout: float) -> None:
-        if senders < 1 or connect_timeout <= 0 or read_timeout <= 0:
-            raise ValueError("webhook senders must be at least 1 and timeouts above 0")
+    def configure(self, senders: int, connect_timeout: float, read_timeout: float, waiters: int) -> None:
+        """``waiters``: requests that may wait on the log at once (each holds a server thread)."""
+        if senders < 1 or connect_timeout <= 0 or read_timeout <= 0 or waiters < 1:
+            raise ValueError("webhook senders and waiters must be at least 1 and timeouts above 0")
         self.senders = int(senders)
+        self.waiters_bound = int(waiters)
+        self.waiters = threading.BoundedSemaphore(self.waiters_bound)
         self.connect_timeout = float(connect_timeout)
         self.read_timeout = float(read_timeout)
 
     def usage(self) -> dict:
         return {"senders": self.senders, "connect_timeout": self.connect_timeout,
-                "read_timeout": self.read_timeout, "queued": self._jobs.qsize(),
+                "read_timeout": self.read_timeout, "waiters": self.waiters_bound,
+                "queued": self._jobs.qsize(),
                 "in_flight": sum(len(lane.inflight) for lane in list(self._lanes.values())),
                 "attempts": self.attempts}
 

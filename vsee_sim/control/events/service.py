@@ -24,8 +24,6 @@ public. Ours are documented in docs/sim/events.md. At most ``MAX_FINISHED`` deli
 
 from __future__ import annotations
 
-import threading
-
 from vsee_sim.control.events import rules
 from vsee_sim.control.events.sending import DISPATCHER, MAX_FINISHED, PENDING, SENDING, settled
 from vsee_sim.control.state import hooks as time_rules
@@ -40,9 +38,6 @@ MAX_WEBHOOKS = 50
 MAX_LIMIT = 1000
 MAX_WAIT = 60           # seconds a read of the delivery log may wait
 RETRY_WAIT = 15         # seconds a retry waits for its attempt before answering it as it stands
-# Requests that wait (``?wait=``, a retry) hold a server thread while they do: at most this
-# many at once, so waiting clients can never take every thread from everyone else.
-WAITERS = threading.BoundedSemaphore(4)
 
 
 class WaitersBusy(ApiError):
@@ -151,13 +146,14 @@ def deliveries(world: World, args: dict) -> list[dict]:
     if wait is not None:
         if not 0 <= wait <= MAX_WAIT:
             raise BadRequest.field("wait", f"seconds between 0 and {MAX_WAIT}.")
-        if wait and not WAITERS.acquire(blocking=False):
+        waiters = DISPATCHER.waiters  # the one released below, even if the app is reconfigured
+        if wait and not waiters.acquire(blocking=False):
             raise WaitersBusy(headers={"Retry-After": "1"})
         try:
             DISPATCHER.wait_settled(world, wait, args.get("webhook_id") or None)
         finally:
             if wait:
-                WAITERS.release()
+                waiters.release()
     with world.lock:
         found = world.sim.get(DELIVERIES)
         if not found:
@@ -215,9 +211,10 @@ def retry(world: World, delivery_id: str) -> dict:
                                    and int(current.get("attempts") or 0) > before)
 
     DISPATCHER.kick(world)
-    if WAITERS.acquire(blocking=False):  # else answered as it stands, like a wait that ran out
+    waiters = DISPATCHER.waiters
+    if waiters.acquire(blocking=False):  # else answered as it stands, like a wait that ran out
         try:
             DISPATCHER.wait(world, attempted, RETRY_WAIT)
         finally:
-            WAITERS.release()
+            waiters.release()
     return get_delivery(world, delivery_id)

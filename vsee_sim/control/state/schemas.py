@@ -29,7 +29,8 @@ class HealthOut(OutSchema):
     snapshots = fields.Dict(metadata={"description": "snapshot bounds and use: bytes (every namespace), "
                                                      "namespace_bytes, total_bytes, per_namespace"})
     webhooks = fields.Dict(metadata={"description": "the sender pool: senders, connect_timeout, read_timeout "
-                                                    "(s), queued, in_flight, attempts"})
+                                                    "(s), waiters (requests that may wait on the delivery "
+                                                    "log at once), queued, in_flight, attempts"})
     persistence = fields.Dict(metadata={
         "description": "with --data: file, log, interval, persisted (version on disk), last_saved_at, "
                        "last_folded_at, log_bytes, errors, failing, last_error {message, during, at}"})
