@@ -154,7 +154,7 @@ class InThread:
     def stop(self, timeout: float = 5) -> None:
         """Close every socket from the loop's own thread (the loop ends once its map is
         empty), then let the app threads finish what they hold."""
-        self.server.trigger.pull_trigger(lambda: wasyncore.close_all(self.server._map))
+        self.server.trigger.pull_trigger(lambda: wasyncore.close_all(self.server._map, ignore_all=True))
         self.thread.join(timeout)
         self.server.task_dispatcher.shutdown(timeout=timeout)
 
