@@ -537,7 +537,7 @@ export interface components {
             snapshots?: {
                 [key: string]: unknown;
             };
-            /** @description the sender pool: senders, connect_timeout, read_timeout (s), queued, in_flight, attempts */
+            /** @description the sender pool: senders, connect_timeout, read_timeout (s), waiters (requests that may wait on the delivery log at once), queued, in_flight, attempts */
             webhooks?: {
                 [key: string]: unknown;
             };
