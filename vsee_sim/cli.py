@@ -18,9 +18,10 @@ import os
 import click
 
 from vsee_sim import __version__
+from vsee_sim.config import SEED_RANGE
 
 # The seed is a signed 64-bit integer: the bound the server's state checks enforce.
-SEED = click.IntRange(-(2**63), 2**63 - 1)
+SEED = click.IntRange(*SEED_RANGE)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

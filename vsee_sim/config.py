@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 KIB, MIB = 1024, 1024 * 1024
+SEED_RANGE = (-(2**63), 2**63 - 1)   # a signed 64-bit integer: what ids, exports and data files hold
 PACKAGED_FIXTURES = Path(__file__).resolve().parent / "fixtures"   # in an installed wheel (setup.py)
 REPO_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"     # in a checkout (the source)
 
@@ -58,10 +59,10 @@ class Settings:
             admin_token=os.environ.get("VSEE_SIM_ADMIN_TOKEN") or None,
             signing_secret=os.environ.get("VSEE_SIM_SIGNING_SECRET") or None,
         )
-        for name, kind, low in _NUMBERS:
+        for name, kind, low, high in _NUMBERS:
             raw = (os.environ.get("VSEE_SIM_" + name.upper()) or "").strip()
             if raw:
-                setattr(s, name, _number("VSEE_SIM_" + name.upper(), raw, kind, low))
+                setattr(s, name, _number("VSEE_SIM_" + name.upper(), raw, kind, low, high))
         if os.environ.get("VSEE_SIM_CORS_ORIGINS"):
             s.cors_origins = [o.strip() for o in os.environ["VSEE_SIM_CORS_ORIGINS"].split(",") if o.strip()]
         for key, value in (overrides or {}).items():
@@ -78,16 +79,18 @@ class SettingsError(ValueError):
     """A VSEE_SIM_* value the simulator cannot use; the message names the variable."""
 
 
-# Numeric settings read from VSEE_SIM_<NAME>: (name, type, least value allowed).
-_NUMBERS = (("seed", int, -(2**63)), ("flush_interval", float, 0.01), ("max_body_bytes", int, 1024),
-            ("max_namespaces", int, 0), ("tick_interval", float, 0),
-            ("webhook_senders", int, 1), ("webhook_connect_timeout", float, 0.01),
-            ("webhook_read_timeout", float, 0.01), ("journal_body_bytes", int, 0), ("journal_bytes", int, 0),
-            ("journal_total_bytes", int, 0), ("snapshot_bytes", int, 0), ("snapshot_total_bytes", int, 0),
-            ("header_timeout", float, 0.1), ("body_timeout", float, 0.1))
+# Numeric settings read from VSEE_SIM_<NAME>: (name, type, least value, greatest value or None).
+_NUMBERS = (("seed", int, *SEED_RANGE), ("flush_interval", float, 0.01, None),
+            ("max_body_bytes", int, 1024, None), ("max_namespaces", int, 0, None),
+            ("tick_interval", float, 0, None), ("webhook_senders", int, 1, None),
+            ("webhook_connect_timeout", float, 0.01, None), ("webhook_read_timeout", float, 0.01, None),
+            ("journal_body_bytes", int, 0, None), ("journal_bytes", int, 0, None),
+            ("journal_total_bytes", int, 0, None), ("snapshot_bytes", int, 0, None),
+            ("snapshot_total_bytes", int, 0, None), ("header_timeout", float, 0.1, None),
+            ("body_timeout", float, 0.1, None))
 
 
-def _number(variable: str, raw: str, kind: type, low: float) -> int | float:
+def _number(variable: str, raw: str, kind: type, low: float, high: float | None) -> int | float:
     try:
         value = kind(raw)
     except ValueError:
@@ -95,8 +98,8 @@ def _number(variable: str, raw: str, kind: type, low: float) -> int | float:
         raise SettingsError(f"{variable}={raw!r}: not {what}") from None
     if not math.isfinite(value):
         raise SettingsError(f"{variable}={raw!r}: must be a finite number")
-    if value < low or (variable == "VSEE_SIM_SEED" and value >= 2**63):  # NaN too
-        bound = f"between {low} and {2**63 - 1}" if variable == "VSEE_SIM_SEED" else f"at least {low}"
+    if value < low or (high is not None and value > high):
+        bound = f"at least {low}" if high is None else f"between {low} and {high}"
         raise SettingsError(f"{variable}={raw!r}: must be {bound}")
     return value
 

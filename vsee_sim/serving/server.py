@@ -121,9 +121,9 @@ class SimServer(TcpWSGIServer):
 
 
 def build_server(app, host: str, port: int, threads: int, max_body: int = 16 * 1024 * 1024,
-                 timeouts: tuple[float, float] = (10.0, 30.0)):
+                 timeouts: tuple[float, float] | None = None):
     """The listening server (raises OSError if the address cannot be bound); ``timeouts``:
-    seconds for a request's head, then for its body."""
+    seconds for a request's head, then for its body (default: SimServer's)."""
     adj = Adjustments(host=host, port=port, threads=threads, channel_timeout=IDLE_TIMEOUT,
                       max_request_body_size=max_body,
                       cleanup_interval=1, connection_limit=CONNECTION_LIMIT, asyncore_use_poll=True,
@@ -132,7 +132,7 @@ def build_server(app, host: str, port: int, threads: int, max_body: int = 16 * 1
     dispatcher = ThreadedTaskDispatcher()
     dispatcher.set_thread_count(adj.threads)
     servers = [SimServer(app, sim_map, dispatcher=dispatcher, adj=adj, sockinfo=info) for info in adj.listen]
-    for server in servers:
+    for server in servers if timeouts else ():
         server.header_timeout, server.body_timeout = timeouts
     if len(servers) == 1:
         return servers[0]
@@ -145,8 +145,7 @@ class InThread:
     the same request reading, limits and error bodies as ``vsee-sim serve``, no signals."""
 
     def __init__(self, app, host: str = "127.0.0.1", threads: int = 8):
-        self.server = build_server(Limits(app), host, 0, threads, app.config["MAX_CONTENT_LENGTH"],
-                                   _timeouts(app))
+        self.server = _build_for(app, Limits(app), host, 0, threads)
         self.url = f"http://{host}:{self.server.effective_port}"
         self.thread = threading.Thread(target=self.server.run, name="vsee-sim-live", daemon=True)
         self.thread.start()
@@ -170,7 +169,7 @@ def serve(overrides: dict, host: str, port: int, threads: int, quiet: bool, echo
     if not quiet:
         wsgi = AccessLog(wsgi)
     try:
-        server = build_server(wsgi, host, port, threads, app.config["MAX_CONTENT_LENGTH"], _timeouts(app))
+        server = _build_for(app, wsgi, host, port, threads)
     except OSError as exc:
         reason = "Address already in use" if exc.errno == errno.EADDRINUSE else exc.strerror or str(exc)
         echo(f"vsee-sim: cannot listen on {host}:{port}: {reason}", file=sys.stderr)
@@ -186,9 +185,11 @@ def serve(overrides: dict, host: str, port: int, threads: int, quiet: bool, echo
     log.info("vsee-sim: stopped")
 
 
-def _timeouts(app) -> tuple[float, float]:
+def _build_for(app, wsgi, host: str, port: int, threads: int):
+    """``build_server`` for ``wsgi`` (``app``, wrapped) with the app's body limit and timeouts."""
     settings = app.extensions["vsee_sim"].settings
-    return settings.header_timeout, settings.body_timeout
+    return build_server(wsgi, host, port, threads, app.config["MAX_CONTENT_LENGTH"],
+                        (settings.header_timeout, settings.body_timeout))
 
 
 def _stop(signum, frame):

@@ -29,6 +29,7 @@ it trickles bytes slower than ``read_timeout``).
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import ipaddress
 import json
@@ -39,7 +40,7 @@ import time
 import urllib.error
 import urllib.request
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
 from vsee_sim import __version__
@@ -90,6 +91,17 @@ class Dispatcher:
         self.waiters = threading.BoundedSemaphore(self.waiters_bound)
         self.connect_timeout = float(connect_timeout)
         self.read_timeout = float(read_timeout)
+
+    @contextlib.contextmanager
+    def waiting_place(self) -> Iterator[bool]:
+        """A waiter's place if one is free (True, given back on leaving), else False at once."""
+        waiters = self.waiters  # the one given back, even if the app is reconfigured meanwhile
+        placed = waiters.acquire(blocking=False)
+        try:
+            yield placed
+        finally:
+            if placed:
+                waiters.release()
 
     def usage(self) -> dict:
         return {"senders": self.senders, "connect_timeout": self.connect_timeout,

@@ -39,13 +39,13 @@ MAX_LIMIT = 1000
 MAX_WAIT = 60           # seconds a read of the delivery log may wait
 RETRY_WAIT = 15         # seconds a retry waits for its attempt before answering it as it stands
 
+__all__ = ["MAX_FINISHED", "create_webhook", "deliveries", "get_delivery", "outbox", "retry", "settled"]
+
 
 class WaitersBusy(ApiError):
     status = 503
     default_message = ("Too many requests are waiting for webhook deliveries: retry in a second "
                        "(the pytest plugin's deliveries() does).")
-
-__all__ = ["MAX_FINISHED", "create_webhook", "deliveries", "get_delivery", "outbox", "retry", "settled"]
 
 
 # -- outbox -----------------------------------------------------------------------------------
@@ -146,14 +146,11 @@ def deliveries(world: World, args: dict) -> list[dict]:
     if wait is not None:
         if not 0 <= wait <= MAX_WAIT:
             raise BadRequest.field("wait", f"seconds between 0 and {MAX_WAIT}.")
-        waiters = DISPATCHER.waiters  # the one released below, even if the app is reconfigured
-        if wait and not waiters.acquire(blocking=False):
-            raise WaitersBusy(headers={"Retry-After": "1"})
-        try:
-            DISPATCHER.wait_settled(world, wait, args.get("webhook_id") or None)
-        finally:
-            if wait:
-                waiters.release()
+        if wait:
+            with DISPATCHER.waiting_place() as placed:
+                if not placed:
+                    raise WaitersBusy(headers={"Retry-After": "1"})
+                DISPATCHER.wait_settled(world, wait, args.get("webhook_id") or None)
     with world.lock:
         found = world.sim.get(DELIVERIES)
         if not found:
@@ -211,10 +208,7 @@ def retry(world: World, delivery_id: str) -> dict:
                                    and int(current.get("attempts") or 0) > before)
 
     DISPATCHER.kick(world)
-    waiters = DISPATCHER.waiters
-    if waiters.acquire(blocking=False):  # else answered as it stands, like a wait that ran out
-        try:
+    with DISPATCHER.waiting_place() as placed:
+        if placed:  # else answered as it stands, like a wait that ran out
             DISPATCHER.wait(world, attempted, RETRY_WAIT)
-        finally:
-            waiters.release()
     return get_delivery(world, delivery_id)
