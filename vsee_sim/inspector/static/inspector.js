@@ -47,7 +47,7 @@
   window.VseeInspector = { api };
 
   // -- DOM helpers: text only --------------------------------------------------------------------
-  const SAFE_ATTRS = new Set(["class", "title", "type", "name", "value", "colspan", "target", "rel", "role",
+  const SAFE_ATTRS = new Set(["id", "class", "title", "type", "name", "value", "colspan", "target", "rel", "role",
     "aria-label", "aria-selected", "hidden", "disabled", "tabindex"]);
 
   function el(tag, attrs, ...children) {
@@ -169,7 +169,7 @@
   }
 
   // -- journal ------------------------------------------------------------------------------------
-  const journalState = { newest: 0, entries: [], selected: null, paused: false, timer: null, filters: "" };
+  const journalState = { newest: 0, entries: [], ids: new Set(), selected: null, paused: false, generation: 0, loaded: false };
 
   function journalQuery(extra) {
     const form = new FormData($("journal-filters"));
@@ -284,21 +284,26 @@
   }
 
   async function loadJournal() {
-    const query = journalQuery();
-    const data = (await api.get("/journal?" + query)).data;
-    journalState.filters = query;
+    const generation = ++journalState.generation;   // a poll or load begun before this one is stale
+    const data = (await api.get("/journal?" + journalQuery({ limit: 200 }))).data;
+    if (generation !== journalState.generation) return;
     journalState.newest = data.newest;
     journalState.entries = data.entries;
+    journalState.ids = new Set(data.entries.map((e) => e.id));
+    journalState.loaded = true;
     renderJournal();
   }
 
   async function pollJournal() {
-    if (journalState.paused) return;
-    const query = journalQuery({ after: journalState.newest });
+    if (journalState.paused || !journalState.loaded) return;
+    const generation = journalState.generation;
     try {
-      const data = (await api.get("/journal?" + query)).data;
-      if (data.newest < journalState.newest) { await loadJournal(); return; }   // cleared or a new server
-      journalState.newest = data.newest;
+      const data = (await api.get("/journal?" + journalQuery({ after: journalState.newest }))).data;
+      if (generation !== journalState.generation) return;
+      if (data.newest < journalState.newest) { await loadJournal(); return; }   // cleared, or another server
+      journalState.newest = Math.max(journalState.newest, data.newest);
+      data.entries = data.entries.filter((e) => !journalState.ids.has(e.id));
+      data.entries.forEach((e) => journalState.ids.add(e.id));
       if (data.entries.length) {
         journalState.entries = data.entries.concat(journalState.entries).slice(0, 500);
         const list = $("journal-list");
