@@ -15,6 +15,9 @@
   const POLL_MS = 1000;
   const REFRESH_MS = 3000;
   const clockListeners = [];
+  // What the page was served with (a JSON data block, never run): the clock and the newest requests.
+  const firstBlock = document.getElementById("inspector-first");
+  const first = firstBlock ? JSON.parse(firstBlock.textContent) : {};
 
   // -- the API the panels (and the board) use ---------------------------------------------------
   async function call(method, path, payload) {
@@ -227,9 +230,12 @@
     return table;
   }
 
-  function showEntry(entry) {
-    journalState.selected = entry.id;
-    for (const li of $("journal-list").children) li.classList.toggle("selected", li.dataset.id === String(entry.id));
+  async function showEntry(summary) {
+    journalState.selected = summary.id;
+    for (const li of $("journal-list").children) li.classList.toggle("selected", li.dataset.id === String(summary.id));
+    let entry;
+    try { entry = (await api.get("/journal/" + encodeURIComponent(summary.id))).data; } catch (e) { fail(e); return; }
+    if (journalState.selected !== summary.id) return;   // another one was picked meanwhile
     const detail = clear($("journal-detail"));
     const result = el("div", { class: "again", "data-testid": "again-result" });
     const copy = el("button", { type: "button", "data-testid": "copy-curl", text: "Copy as curl",
@@ -285,13 +291,16 @@
 
   async function loadJournal() {
     const generation = ++journalState.generation;   // a poll or load begun before this one is stale
-    const data = (await api.get("/journal?" + journalQuery({ limit: 200 }))).data;
+    const given = first.journal;   // the page came with the newest entries: no round trip for them
+    first.journal = null;
+    const data = given || (await api.get("/journal?" + journalQuery({ limit: 200 }))).data;
     if (generation !== journalState.generation) return;
     journalState.newest = data.newest;
     journalState.entries = data.entries;
     journalState.ids = new Set(data.entries.map((e) => e.id));
-    journalState.loaded = true;
     renderJournal();
+    if (!journalState.loaded && window.performance && performance.mark) performance.mark("vsee-inspector-data");
+    journalState.loaded = true;
   }
 
   async function pollJournal() {
@@ -502,7 +511,7 @@
   document.addEventListener("DOMContentLoaded", () => {
     wireClock();
     wireForms();
-    refreshClock();
+    if (first.clock) showClock(first.clock); else refreshClock();
     setInterval(paintClock, 1000);
     setInterval(refreshClock, 15000);
     const section = $("board");
