@@ -63,11 +63,11 @@ def serving(app, name: str = "live-server"):
         server.server_close()
 
 
-def shot(page, folder: str, name: str) -> Path:
-    """A full-page screenshot kept as a test artefact: test-artifacts/<folder>/<name>.png."""
+def shot(page, folder: str, name: str, full_page: bool = True) -> Path:
+    """A screenshot kept as a test artefact: test-artifacts/<folder>/<name>.png."""
     directory = ARTIFACTS / folder
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     assert path.stat().st_size > 1000
     return path

@@ -55,7 +55,8 @@ def page(url: str) -> tuple[int, str, str]:
 
 def check_pages(base: str) -> None:
     """What the wheel carries besides code: the landing page, Swagger UI with every asset it
-    loads, the portal's templates (its sign-in error page) and static files."""
+    loads, the portal's templates (its sign-in error page) and static files, the inspector's page
+    and its assets."""
     status, kind, text = page(base + "/")
     if status != 200 or kind != "text/html" or 'href="/docs' not in text:
         fail(f"landing page /: {status} {kind} {text[:300]}")
@@ -70,7 +71,16 @@ def check_pages(base: str) -> None:
     status, kind, text = page(base + "/u/clinic")   # not signed in: the portal's own error page
     if status != 401 or kind != "text/html" or 'data-testid="page-error"' not in text:
         fail(f"portal page /u/clinic: {status} {kind} {text[:300]}")
-    print(f"ok: landing page, /docs/ and its {len(assets)} assets, portal template and static files")
+    status, kind, text = page(base + "/_sim/ui")   # the inspector: its template and every asset it loads
+    ui_assets = re.findall(r'(?:src|href)="(/_sim/ui/static/[^"]+)"', text)
+    if status != 200 or kind != "text/html" or "inspector.js" not in " ".join(ui_assets):
+        fail(f"/_sim/ui: {status} {kind}, assets {ui_assets}")
+    for asset in ui_assets:
+        status, kind, text = page(base + asset)
+        if status != 200 or len(text) < 100:
+            fail(f"{asset}: {status} {kind} ({len(text)} characters)")
+    print(f"ok: landing page, /docs/ and its {len(assets)} assets, portal template and static files, "
+          f"/_sim/ui and its {len(ui_assets)} assets")
 
 
 class Server:

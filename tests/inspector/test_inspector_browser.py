@@ -41,8 +41,8 @@ def http():
     session.close()
 
 
-def shot(page, name: str):
-    return browsing.shot(page, "inspector", name)
+def shot(page, name: str, full_page: bool = True):
+    return browsing.shot(page, "inspector", name, full_page)
 
 
 def watch(page) -> list[str]:
@@ -145,6 +145,9 @@ def test_a_person_follows_a_patient_moves_time_reads_mail_and_sends_again(locked
     expect(page.get_by_test_id("again-old")).to_contain_text(visit["id"])
     expect(walkins).to_have_count(2)
     shot(page, "send-again")
+    page.set_viewport_size({"width": 1280, "height": 760})
+    shot(page, "readme", full_page=False)      # docs/img/inspector.png is a copy of one
+    page.set_viewport_size({"width": 1100, "height": 800})
 
     # a booking emails a one-time link: it opens the appointment in the portal
     booking = called(http.post(f"{base}/api_v3/intakes", headers=auth(token), timeout=10, json={

@@ -294,3 +294,11 @@ def test_webhook_deliveries_are_listed_and_sent_again(ui, clinic):
     again = ok(client.post(f"/_sim/ui/api/deliveries/{delivery['id']}/retry", headers=csrf))
     assert again["attempts"] == 2
     assert client.post("/_sim/ui/api/deliveries/nope/retry", headers=csrf).status_code == 404
+
+
+def test_nobody_watching_costs_api_requests_nothing(app, locked):
+    """The inspector adds no hook to any request: the live journal is the page's own poll."""
+    for each in (app, locked):
+        hooks = [f for funcs in (*each.before_request_funcs.values(), *each.after_request_funcs.values())
+                 for f in funcs]
+        assert hooks and not [f for f in hooks if "inspector" in (getattr(f, "__module__", "") or "")]

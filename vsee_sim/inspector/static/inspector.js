@@ -391,7 +391,10 @@
       const list = clear($("clock-effects"));
       list.append(el("li", { class: "moved", "data-testid": "clock-moved", text: "Moved from " + when(data.from) + " to " + when(data.to) + "." }));
       if (!data.effects.length) list.append(el("li", { class: "hint", text: "Nothing fell due." }));
-      for (const item of data.effects) list.append(el("li", { class: "effect " + item.kind, "data-testid": "clock-effect", "data-kind": item.kind, text: item.text }));
+      for (const item of data.effects) {
+        list.append(el("li", { class: "effect " + item.kind, "data-testid": "clock-effect", "data-kind": item.kind },
+          el("span", { class: "tag", text: item.kind }), item.text));
+      }
       if (data.more) list.append(el("li", { class: "hint", text: "… and " + data.more + " more." }));
     } catch (e) { fail(e); }
   }
