@@ -167,6 +167,18 @@ def test_a_person_follows_a_patient_moves_time_reads_mail_and_sends_again(locked
     expect(portal.locator("h1")).to_have_text(f"Appointment {booked['id']}")
     portal.close()
 
+    # a reset code signs the patient in to the portal with one click
+    called(http.post(f"{base}/api_v3/users/reset_password", json={"email": f"ada-{ns}@example.com"}, timeout=10))
+    code_mail = page.get_by_test_id("outbox-item").filter(has_text="Reset your password")
+    expect(code_mail).to_have_count(1)          # the outbox refreshes itself
+    code_mail.click()
+    expect(page.get_by_test_id("mail-code")).to_have_text(re.compile(r"^\d{6}$"))
+    with page.context.expect_page() as opened:
+        page.get_by_test_id("mail-code-signin").click()
+    portal = opened.value
+    expect(portal.get_by_test_id("patient-name")).to_contain_text("Ada Walker")
+    portal.close()
+
     # a quarter of an hour: nothing falls due; a day more: the patient's token has expired and
     # the walk-in is cancelled (it waited past the demo clinic's max wait, 86400 s)
     page.get_by_test_id("tab-clock").click()

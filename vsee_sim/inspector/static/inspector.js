@@ -344,7 +344,7 @@
         body: JSON.stringify({ email: item.to, email_token: item.code }) });
       const json = await response.json();
       if (!response.ok) { fail(new Error(json.message || "The code was refused.")); return; }
-      window.open(PREFIX + "/auth?sso_token=" + encodeURIComponent(json.data.token.token), "_blank", "noopener");
+      window.open(PREFIX + "/auth?sso_token=" + encodeURIComponent(json.data.token), "_blank", "noopener");
     } catch (e) { fail(e); }
   }
 
