@@ -75,6 +75,17 @@ def live(app):
 
 
 @pytest.fixture()
+def http():
+    """A requests session on loopback (never through a proxy), as an integrating site calls."""
+    import requests
+
+    session = requests.Session()
+    session.trust_env = False
+    yield session
+    session.close()
+
+
+@pytest.fixture()
 def pages(browser):
     """new_page(): a page in a browser context of its own (its own cookies: one person each)."""
     from browsing import WAIT_MS

@@ -12,7 +12,6 @@ import re
 
 import browsing
 import pytest
-import requests
 from clinic import API_KEY, PROVIDER_826, auth
 
 from vsee_sim.app import create_app
@@ -31,14 +30,6 @@ def locked_live():
     app = create_app({"FIXTURE": "demo", "SEED": 7, "TICK_INTERVAL": 0, "ADMIN_TOKEN": ADMIN})
     with browsing.serving(app, "inspector-locked") as url:
         yield url
-
-
-@pytest.fixture()
-def http():
-    session = requests.Session()
-    session.trust_env = False          # loopback only: never through a proxy
-    yield session
-    session.close()
 
 
 def shot(page, name: str, full_page: bool = True):
@@ -193,4 +184,7 @@ def test_a_person_follows_a_patient_moves_time_reads_mail_and_sends_again(locked
     shot(page, "clock")
     assert http.get(f"{base}/api_v3/me", headers=auth(token), timeout=10).status_code == 401
     assert http.get(f"{base}/api_v3/me", headers=auth(PROVIDER_826), timeout=10).status_code == 200
+    if locked:
+        page.get_by_test_id("signout").click()
+        expect(page.get_by_test_id("signin-form")).to_be_visible()
     assert problems == []

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import browsing
 import pytest
-import requests
 from clinic import PROVIDER_826, auth
 
 pytestmark = pytest.mark.browser
@@ -31,11 +30,8 @@ def base(live, ns) -> str:
 
 
 @pytest.fixture()
-def api():
-    session = requests.Session()
-    session.trust_env = False          # loopback only: never through a proxy
-    yield session
-    session.close()
+def api(http):
+    return http
 
 
 def shot(page, name: str) -> Path:

@@ -25,6 +25,7 @@ from vsee_sim.inspector.security import UI_PATH
 
 JOURNAL_PAGE = 200      # entries the page opens with (the journal keeps 500)
 DELIVERIES_SHOWN = 100
+OUTBOX_SHOWN = 200      # the newest; /_sim/outbox has every one, with filters
 
 
 # -- namespaces --------------------------------------------------------------------------------
@@ -105,7 +106,7 @@ def first_view(sim, world: World) -> dict:
 
 # -- outbox ------------------------------------------------------------------------------------
 def outbox(world: World) -> list[dict]:
-    return events.outbox(world)
+    return events.outbox(world)[:OUTBOX_SHOWN]
 
 
 # -- clock -------------------------------------------------------------------------------------

@@ -479,7 +479,13 @@
       try { await api.post("/snapshots", { name }); say("Saved snapshot " + name + "."); event.target.reset(); loadSnapshots(); } catch (e) { fail(e); }
     });
     const signout = $("signout");
-    if (signout) signout.addEventListener("click", async () => { try { await api.post("/signout"); } finally { window.location.reload(); } });
+    if (signout) {
+      signout.addEventListener("click", async () => {
+        try {
+          await fetch(UI + "/signout", { method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": CSRF } });
+        } finally { window.location.reload(); }
+      });
+    }
   }
 
   // -- tabs and the refresh loop --------------------------------------------------------------------
