@@ -17,7 +17,9 @@ INTERFACE for a sub-package (the clinic board, ``vsee_sim/inspector/board/``)
   (anything that changes state: sign-in and the ``X-CSRF-Token`` header), from
   ``vsee_sim.inspector.security``; put them below the route decorator.
 - **Assets.** ``board.js`` and ``board.css`` go in ``vsee_sim/inspector/static/`` (served at
-  ``<prefix>/_sim/ui/static/``); the page loads each that exists, after ``inspector.js``.
+  ``<prefix>/_sim/ui/static/``); the page loads each that exists, after ``inspector.js`` and
+  ``panels.js``. ``window.VseeInspector`` has the page's text-only DOM helpers (``el``,
+  ``clear``, ``when``, ``say``, ``fail``, ``portalHref``...) if you want them.
   No inline script or style, no ``innerHTML`` of data (the CSP forbids inline script; every
   recorded value is untrusted): build DOM with ``textContent``.
 - **Mounting.** Once the page is ready it calls ``window.VseeBoard.mount(section, api)``,

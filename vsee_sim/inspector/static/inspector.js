@@ -1,4 +1,6 @@
-/* vsee-sim inspector: the page's behaviour. Served from the package; no inline script (CSP).
+/* vsee-sim inspector: the page's core (the API, text-only DOM helpers, the header clock, the
+ * live journal, the tabs). panels.js adds the other tabs, board.js the clinic board.
+ * Served from the package; no inline script (CSP).
  *
  * Every value shown comes from recorded traffic or namespace state and is untrusted: the DOM is
  * built with createElement/textContent only (el() below), never innerHTML, and links are made
@@ -47,7 +49,9 @@
     post: (path, payload) => call("POST", path, payload),
     onClock: (fn) => { clockListeners.push(fn); },
   };
-  window.VseeInspector = { api };
+  // What panels.js (and the board) build on: the API, the DOM helpers, the clock.
+  const inspector = { api, panels: {} };
+  window.VseeInspector = inspector;
 
   // -- DOM helpers: text only --------------------------------------------------------------------
   const SAFE_ATTRS = new Set(["id", "class", "title", "type", "name", "value", "colspan", "target", "rel", "role",
@@ -146,30 +150,8 @@
     try { showClock((await api.get("/clock")).data); } catch (e) { fail(e); }
   }
 
-  // -- namespaces ---------------------------------------------------------------------------------
-  async function loadNamespaces() {
-    const rows = clear($("namespaces-rows"));
-    const list = (await api.get("/namespaces")).data;
-    for (const item of list) {
-      const mode = item.clock.mode === "frozen" ? "frozen" : item.clock.mode === "offset" ? "shifted" : "real";
-      const open = el("button", { type: "button", "data-testid": "ns-open", text: "Open",
-        onclick: async () => {
-          try { window.location.href = (await api.post("/namespaces/" + encodeURIComponent(item.namespace) + "/open")).data.url; } catch (e) { fail(e); }
-        } });
-      const reset = confirmButton("Reset", "ns-reset", async () => {
-        try { await api.post("/namespaces/" + encodeURIComponent(item.namespace) + "/reset"); say("Namespace " + item.namespace + " is back to its fixture."); loadNamespaces(); refreshClock(); } catch (e) { fail(e); }
-      });
-      const drop = confirmButton("Drop", "ns-drop", async () => {
-        try { await api.post("/namespaces/" + encodeURIComponent(item.namespace) + "/drop"); say("Namespace " + item.namespace + " dropped."); loadNamespaces(); } catch (e) { fail(e); }
-      });
-      rows.append(el("tr", { "data-testid": "ns-row", "data-ns": item.namespace, class: item.namespace === NS ? "current" : "" },
-        el("td", { class: "name", text: item.namespace }), el("td", { text: item.fixture }), el("td", { text: item.seed }),
-        el("td", { text: mode + " · " + when(item.clock.now) }), el("td", { class: "num", text: item.users }),
-        el("td", { class: "num", text: item.visits }), el("td", { class: "num", text: item.journal }),
-        el("td", { class: "num", text: item.outbox }), el("td", { text: when(item.last_request) || "—" }),
-        el("td", { class: "actions" }, open, reset, drop)));
-    }
-  }
+  Object.assign(inspector, { NS, PREFIX, el, clear, $, when, say, fail, portalHref, pretty, confirmButton,
+    showClock, refreshClock });
 
   // -- journal ------------------------------------------------------------------------------------
   const journalState = { newest: 0, entries: [], ids: new Set(), selected: null, paused: false, generation: 0, loaded: false };
@@ -324,138 +306,6 @@
     } catch (e) { fail(e); }
   }
 
-  // -- outbox -------------------------------------------------------------------------------------
-  const outboxState = { items: [], selected: null, seen: "" };
-  const URL_IN_TEXT = /(https?:\/\/[^\s<>"']+)/g;
-
-  function linkedText(text) {
-    const out = [];
-    String(text || "").split(URL_IN_TEXT).forEach((part, i) => {
-      const href = i % 2 === 1 ? portalHref(part) : null;
-      out.push(href ? el("a", { href, target: "_blank", rel: "noopener noreferrer", "data-testid": "mail-link", text: part }) : part);
-    });
-    return out;
-  }
-
-  async function signInWithCode(item) {
-    try {
-      const response = await fetch(PREFIX + "/api_v3/users/login", { method: "POST", credentials: "omit",
-        headers: { "Content-Type": "application/json", "X-AccountCode": item.account || "" },
-        body: JSON.stringify({ email: item.to, email_token: item.code }) });
-      const json = await response.json();
-      if (!response.ok) { fail(new Error(json.message || "The code was refused.")); return; }
-      window.open(PREFIX + "/auth?sso_token=" + encodeURIComponent(json.data.token), "_blank", "noopener");
-    } catch (e) { fail(e); }
-  }
-
-  function showMail(item) {
-    outboxState.selected = item.id;
-    for (const li of $("outbox-list").children) li.classList.toggle("selected", li.dataset.id === String(item.id));
-    const detail = clear($("outbox-detail"));
-    const push = item.channel === "push";
-    detail.append(el("h3", { "data-testid": "mail-subject", text: push ? (item.title || item.type || "Push") : (item.subject || "(no subject)") }),
-      el("dl", { class: "mailhead" },
-        el("dt", { text: "To" }), el("dd", { "data-testid": "mail-to", text: item.to || "" }),
-        el("dt", { text: "Sent" }), el("dd", { text: when(item.created) }),
-        el("dt", { text: push ? "Push" : "Template" }), el("dd", { text: push ? (item.push || "") + " · " + (item.type || "") : item.template || "" })));
-    if (item.code) {
-      detail.append(el("p", { class: "code-line" }, "Code ", el("strong", { class: "otp", "data-testid": "mail-code", text: item.code }), " ",
-        el("button", { type: "button", "data-testid": "mail-code-signin", text: "Sign in to the portal with it", onclick: () => signInWithCode(item) })));
-    }
-    detail.append(el("div", { class: "mailbody", "data-testid": "mail-body" }, ...linkedText(push ? pretty(item.data) : item.body)));
-    const href = item.url ? portalHref(item.url) : null;
-    if (href) detail.append(el("p", {}, el("a", { class: "button", href, target: "_blank", rel: "noopener noreferrer", "data-testid": "mail-open-link", text: "Open the link in the portal" })));
-  }
-
-  async function loadOutbox() {
-    const items = (await api.get("/outbox")).data;
-    const seen = JSON.stringify(items.map((m) => m.id));
-    if (seen === outboxState.seen) return;
-    outboxState.seen = seen; outboxState.items = items;
-    const list = clear($("outbox-list"));
-    if (!items.length) list.append(el("li", { class: "hint", text: "Nothing sent yet." }));
-    for (const item of items) {
-      list.append(el("li", { "data-testid": "outbox-item", "data-id": item.id, class: item.id === outboxState.selected ? "selected" : "", onclick: () => showMail(item) },
-        el("span", { class: "channel", text: item.channel === "push" ? "push" : "mail" }),
-        el("span", { class: "to", text: item.to || "" }),
-        el("span", { class: "subject", text: item.channel === "push" ? (item.title || item.type || "") : (item.subject || "") }),
-        el("span", { class: "meta", text: when(item.created) })));
-    }
-  }
-
-  // -- clock panel --------------------------------------------------------------------------------
-  async function moveClock(payload) {
-    try {
-      const data = (await api.post("/clock", payload)).data;
-      showClock(data.clock);
-      const list = clear($("clock-effects"));
-      list.append(el("li", { class: "moved", "data-testid": "clock-moved", text: "Moved from " + when(data.from) + " to " + when(data.to) + "." }));
-      if (!data.effects.length) list.append(el("li", { class: "hint", text: "Nothing fell due." }));
-      for (const item of data.effects) {
-        list.append(el("li", { class: "effect " + item.kind, "data-testid": "clock-effect", "data-kind": item.kind },
-          el("span", { class: "tag", text: item.kind }), item.text));
-      }
-      if (data.more) list.append(el("li", { class: "hint", text: "… and " + data.more + " more." }));
-    } catch (e) { fail(e); }
-  }
-
-  function wireClock() {
-    document.querySelectorAll("[data-clock]").forEach((button) => button.addEventListener("click", () => {
-      const payload = { action: button.dataset.clock };
-      if (button.dataset.seconds) payload.seconds = Number(button.dataset.seconds);
-      moveClock(payload);
-    }));
-    $("clock-to").addEventListener("submit", (event) => {
-      event.preventDefault();
-      const value = new FormData(event.target).get("at");
-      if (value) moveClock({ action: "to", at: String(value) + (String(value).length === 16 ? ":00" : "") + "Z" });
-    });
-  }
-
-  // -- webhooks, faults, snapshots --------------------------------------------------------------------
-  async function loadWebhooks() {
-    const data = (await api.get("/webhooks")).data;
-    const hooks = clear($("webhooks-list"));
-    if (!data.webhooks.length) hooks.append(el("li", { class: "hint", text: "No webhooks (POST /_sim/webhooks adds one)." }));
-    for (const hook of data.webhooks) hooks.append(el("li", { "data-testid": "webhook" }, el("code", { text: hook.url }), " · " + (hook.events || []).join(", ")));
-    const rows = clear($("deliveries-rows"));
-    for (const delivery of data.deliveries) {
-      rows.append(el("tr", { "data-testid": "delivery-row", "data-id": delivery.id },
-        el("td", { text: when(delivery.created) }), el("td", { text: delivery.event }),
-        el("td", { class: "dstatus " + delivery.status, "data-testid": "delivery-status", text: delivery.status }),
-        el("td", { class: "num", "data-testid": "delivery-attempts", text: delivery.attempts || 0 }),
-        el("td", { text: delivery.last_error || "" }),
-        el("td", {}, el("button", { type: "button", class: "quiet", "data-testid": "redeliver", text: "Re-deliver",
-          onclick: async () => { try { await api.post("/deliveries/" + encodeURIComponent(delivery.id) + "/retry"); say("Delivery sent again."); loadWebhooks(); } catch (e) { fail(e); } } }))));
-    }
-  }
-
-  async function loadFaults() {
-    const rows = clear($("faults-rows"));
-    for (const rule of (await api.get("/faults")).data) {
-      rows.append(el("tr", { "data-testid": "fault-row", "data-id": rule.id },
-        el("td", { text: rule.method }), el("td", { text: rule.path }), el("td", { text: rule.status || "" }),
-        el("td", { text: rule.latency_ms ? rule.latency_ms + " ms" : "" }),
-        el("td", { text: rule.count === null || rule.count === undefined ? "∞" : Math.max(rule.count - (rule.fired || 0), 0) }),
-        el("td", { class: "num", text: rule.matched || 0 }), el("td", { class: "num", "data-testid": "fault-fired", text: rule.fired || 0 }),
-        el("td", {}, el("button", { type: "button", class: "quiet", "data-testid": "fault-remove", text: "Remove",
-          onclick: async () => { try { await api.post("/faults/" + encodeURIComponent(rule.id) + "/delete"); loadFaults(); } catch (e) { fail(e); } } }))));
-    }
-  }
-
-  async function loadSnapshots() {
-    const rows = clear($("snapshots-rows"));
-    for (const snap of (await api.get("/snapshots")).data) {
-      const path = "/snapshots/" + encodeURIComponent(snap.name);
-      rows.append(el("tr", { "data-testid": "snapshot-row", "data-name": snap.name },
-        el("td", { class: "name", text: snap.name }), el("td", { text: when(snap.created) }),
-        el("td", { class: "num", text: snap.records }), el("td", { class: "num", text: snap.bytes }),
-        el("td", { class: "actions" },
-          confirmButton("Restore", "snapshot-restore", async () => { try { await api.post(path + "/restore"); say("Restored " + snap.name + "."); refreshClock(); } catch (e) { fail(e); } }),
-          confirmButton("Delete", "snapshot-delete", async () => { try { await api.post(path + "/delete"); loadSnapshots(); } catch (e) { fail(e); } }))));
-    }
-  }
-
   function wireForms() {
     $("journal-filters").addEventListener("input", () => { loadJournal().catch(fail); });
     $("journal-filters").addEventListener("submit", (event) => event.preventDefault());
@@ -463,20 +313,6 @@
       journalState.paused = !journalState.paused;
       event.target.textContent = journalState.paused ? "Resume" : "Pause";
       $("journal-live").textContent = journalState.paused ? "paused" : "live";
-    });
-    $("fault-form").addEventListener("submit", async (event) => {
-      event.preventDefault();
-      const payload = {};
-      for (const [key, value] of new FormData(event.target).entries()) {
-        if (String(value).trim() === "") continue;
-        payload[key] = ["status", "latency_ms", "count"].includes(key) ? Number(value) : String(value).trim();
-      }
-      try { await api.post("/faults", payload); event.target.reset(); say("Fault rule added."); loadFaults(); } catch (e) { fail(e); }
-    });
-    $("snapshot-form").addEventListener("submit", async (event) => {
-      event.preventDefault();
-      const name = String(new FormData(event.target).get("name") || "").trim();
-      try { await api.post("/snapshots", { name }); say("Saved snapshot " + name + "."); event.target.reset(); loadSnapshots(); } catch (e) { fail(e); }
     });
     const signout = $("signout");
     if (signout) {
@@ -489,11 +325,11 @@
   }
 
   // -- tabs and the refresh loop --------------------------------------------------------------------
-  const LOADERS = { namespaces: loadNamespaces, journal: loadJournal, outbox: loadOutbox, clock: refreshClock,
-    webhooks: loadWebhooks, faults: loadFaults, snapshots: loadSnapshots, board: async () => {
-      if (window.VseeBoard && typeof window.VseeBoard.show === "function") window.VseeBoard.show();
-    } };
-  const REFRESHED = { namespaces: loadNamespaces, outbox: loadOutbox, webhooks: loadWebhooks, faults: loadFaults };
+  // The other tabs are panels.js's (inspector.panels): {load, refresh} each.
+  const LOADERS = { journal: loadJournal, clock: refreshClock, board: async () => {
+    if (window.VseeBoard && typeof window.VseeBoard.show === "function") window.VseeBoard.show();
+  } };
+  const REFRESHED = {};
   let current = null, loop = null;
 
   function showTab(name) {
@@ -518,7 +354,11 @@
   }
 
   document.addEventListener("DOMContentLoaded", () => {
-    wireClock();
+    for (const [name, panel] of Object.entries(inspector.panels)) {
+      LOADERS[name] = panel.load;
+      if (panel.refresh) REFRESHED[name] = panel.load;
+      if (panel.wire) panel.wire();
+    }
     wireForms();
     if (first.clock) showClock(first.clock); else refreshClock();
     setInterval(paintClock, 1000);
