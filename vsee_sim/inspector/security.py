@@ -23,7 +23,7 @@ from functools import wraps
 
 from flask import current_app, request
 
-from vsee_sim.core.errors import ApiError, Forbidden, Unauthorized
+from vsee_sim.core.errors import Forbidden, Unauthorized
 
 COOKIE = "vsee_sim_ui"
 CSRF_HEADER = "X-CSRF-Token"
@@ -140,4 +140,4 @@ def clear_session(response):
     return response
 
 
-__all__ = ["CSRF_HEADER", "ApiError", "csrf_token", "signed_in", "ui_action", "ui_read"]
+__all__ = ["CSRF_HEADER", "csrf_token", "signed_in", "ui_action", "ui_read"]
