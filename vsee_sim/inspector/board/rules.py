@@ -143,7 +143,7 @@ def timeline(day: tuple[int, int], slots: Iterable[dict], appointments: Iterable
             continue
         lane(visit.get("provider_id"))["appointments"].append(
             {"visit": visit, "start": start, "end": end, "status": int(visit.get("status") or 0)})
-    return {"day": [day_start, day_end], "span": list(span(day, lanes.values())), "now": now,
+    return {"day": [day_start, day_end], "span": list(span(day, lanes.values())),
             "counts": counts, "lanes": list(lanes.values())}
 
 
