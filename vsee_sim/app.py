@@ -114,6 +114,9 @@ def create_app(config: dict | None = None) -> SimFlask:
         from vsee_sim import control
 
         control.install(app, state)
+        from vsee_sim import inspector
+
+        inspector.install(app)  # /_sim/ui: needs the control plane it shows
 
     from vsee_sim import docs_ui, portal
 

@@ -10,6 +10,7 @@ from vsee_sim.core.errors import Unauthorized
 from vsee_sim.core.store import World
 
 ADMIN_HEADER = "X-Sim-Admin-Token"
+UI = "/_sim/ui"  # the inspector (vsee_sim.inspector.security): a sign-in cookie, not this header
 
 
 def sim_state():
@@ -32,6 +33,7 @@ def install(app, state) -> None:
         token = state.settings.admin_token
         path = request.path
         if (token and path.startswith("/_sim") and path not in ("/_sim/health", "/_sim/openapi.json")
+                and not (path == UI or path.startswith(UI + "/"))  # the inspector signs in its own way
                 and request.method != "OPTIONS"
                 and not hmac.compare_digest(request.headers.get(ADMIN_HEADER, "").encode(), token.encode())):
             raise Unauthorized(f"The {ADMIN_HEADER} header is required for /_sim.")
