@@ -98,7 +98,7 @@ def test_the_days_timeline_of_slots_and_appointments(ctx):
     assert [len(lanes[p]["slots"]) for p in lanes] == [48, 32, 28, 36]
     booked = [s for s in lanes["826"]["slots"] if s["state"] == "booked"]
     assert [(s["start"], s["end"]) for s in booked] == [(la(9), la(9, 15))]
-    assert [a["visit"]["id"] for a in lanes["826"]["appointments"]] == ["900200"]
+    assert [(a["id"], a["status"]) for a in lanes["826"]["appointments"]] == [("900200", 20)]
     assert line["counts"] == {"free": 143, "booked": 1, "past": 0}
     assert line["ticks"][0] == {"at": la(8), "label": "08:00"} and line["ticks"][-1]["label"] == "20:00"
 

@@ -20,7 +20,7 @@ from vsee_sim.api.visits import rules as visits
 
 COLUMNS = (visits.PENDING, visits.CONFIRMED, visits.IN_PROGRESS, visits.COMPLETED, visits.CANCELLED)
 CLOSED = frozenset({visits.COMPLETED, visits.CANCELLED})
-DEFAULT_LIMIT = 50          # cards per column (the count says how many there are)
+DEFAULT_LIMIT = 20          # cards per column and patients per queue (the counts say how many)
 MAX_LIMIT = 500
 # The board's buttons -> the visits area's action each drives (visits.rules.TRANSITIONS).
 ACTIONS = {"start": "start", "end": "complete", "noshow": "no_show"}

@@ -47,8 +47,9 @@ def for_account(ctx: Ctx, account: str | None) -> Ctx:
 
 # -- reading ---------------------------------------------------------------------------------------
 def board(ctx: Ctx, room_code: str | None = None, limit: int = rules.DEFAULT_LIMIT) -> dict:
-    """The board of the account: every room (or ``room_code``'s) with its queue, its visits by
-    status (``limit`` cards per column) and its day's timeline.
+    """The board of the account: every room (or ``room_code``'s) with its queue (the first
+    ``limit`` patients; ``waiting`` counts them all), its visits by status (``limit`` cards per
+    column) and its day's timeline.
 
     ``version`` changes when what is shown changes, not when only time passes (``now`` and the
     ``waited`` seconds are outside it): a poller redraws only then.
@@ -75,7 +76,7 @@ def board(ctx: Ctx, room_code: str | None = None, limit: int = rules.DEFAULT_LIM
         "rooms": [{"code": r["code"], "name": r.get("name") or r["code"]} for r in every_room],
         "waiting_room": waiting_room, "limit": limit, "board": shown,
     }
-    version = hashlib.sha1(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    version = hashlib.sha1(json.dumps(body, default=str).encode()).hexdigest()[:16]  # built in a fixed order
     return {"now": now, "version": version, "waited": waited, **body}
 
 
@@ -83,7 +84,8 @@ def _room(ctx: Ctx, room: dict, found: list[dict], waiting_room: dict, limit: in
           names: _Names, waited: dict[str, int]) -> dict:
     now = ctx.now
     queue = []
-    for row in rules.queue(found, now, waiting_room["average_visit_time"]):
+    rows = rules.queue(found, now, waiting_room["average_visit_time"])
+    for row in rows[:limit]:
         waited[row["visit"]["id"]] = row["waited"]
         queue.append({"visit": _card(row["visit"], names), "position": row["position"],
                       "before_me": row["before_me"], "expected_wait": row["expected_wait"],
@@ -93,7 +95,8 @@ def _room(ctx: Ctx, room: dict, found: list[dict], waiting_room: dict, limit: in
     return {"code": room["code"], "name": room.get("name") or room["code"],
             "closed": bool((room.get("operation_settings") or {}).get("is_closed")),
             "providers": [{"id": str(p), "name": names.name(p)} for p in room.get("provider_ids") or []],
-            "queue": queue, "columns": columns, "timeline": _timeline(ctx, room, found, names)}
+            "waiting": len(rows), "queue": queue, "columns": columns,
+            "timeline": _timeline(ctx, room, found, names)}
 
 
 def _timeline(ctx: Ctx, room: dict, found: list[dict], names: _Names) -> dict:
@@ -107,10 +110,18 @@ def _timeline(ctx: Ctx, room: dict, found: list[dict], names: _Names) -> dict:
                            [str(p) for p in room.get("provider_ids") or []])
     for lane in drawn["lanes"]:
         lane["provider_name"] = names.name(lane["provider_id"]) if lane["provider_id"] else "no provider"
-        lane["appointments"] = [{**a, "visit": _card(a["visit"], names)} for a in lane["appointments"]]
+        lane["appointments"] = [_booked(a, names) for a in lane["appointments"]]
     drawn["timezone"] = tz.key
     drawn["ticks"] = rules.ticks(tuple(drawn["span"]), tz)
     return drawn
+
+
+def _booked(appointment: dict, names: _Names) -> dict:
+    """An appointment on the timeline: who, when, which status (no buttons: the cards have them)."""
+    status, visit = appointment["status"], appointment["visit"]
+    return {"id": visit["id"], "member_name": names.name(visit.get("member_id")),
+            "start": appointment["start"], "end": appointment["end"], "status": status,
+            "status_name": visit_rules.STATUSES.get(status, str(status))}
 
 
 def _card(visit: dict, names: _Names) -> dict:
@@ -133,6 +144,7 @@ class _Names:
     def __init__(self, ctx: Ctx) -> None:
         self._users = ctx.db.users
         self._seen: dict[str, dict | None] = {}
+        self._names: dict[str, str] = {}
 
     def user(self, user_id) -> dict | None:
         if user_id in (None, ""):
@@ -143,10 +155,15 @@ class _Names:
         return self._seen[key]
 
     def name(self, user_id) -> str:
-        user = self.user(user_id)
         if user_id in (None, ""):
             return ""
-        return users.full_name(user) or (f"user {user_id}" if user else f"unknown user {user_id}")
+        key = str(user_id)
+        name = self._names.get(key)
+        if name is None:
+            user = self.user(key)
+            name = users.full_name(user) or (f"user {key}" if user else f"unknown user {key}")
+            self._names[key] = name
+        return name
 
 
 # -- the buttons -------------------------------------------------------------------------------------

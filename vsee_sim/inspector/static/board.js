@@ -159,6 +159,9 @@
             " · #" + visit.id)),
         buttons(visit, "queue")));
     }
+    if (room.waiting > room.queue.length) {
+      list.append(el("li", { class: "hint", text: (room.waiting - room.queue.length) + " more waiting" }));
+    }
     return list;
   }
 
@@ -217,10 +220,10 @@
         clock(slot.start, zone) + "–" + clock(slot.end, zone) + " " + slot.state));
       }
       for (const booked of lane.appointments) {
-        const visit = booked.visit;
         drawing.append(tip(shape("rect", { x: x(booked.start), y: y + LANE_H - 11, width: Math.max(3, x(booked.end) - x(booked.start)),
-          height: 7, rx: 2, class: "appt status-" + (STATUS_CLASS[booked.status] || "other"), "data-testid": "timeline-visit-" + visit.id }),
-        who(visit) + " · " + clock(booked.start, zone) + "–" + clock(booked.end, zone) + " · " + visit.status_name + " · #" + visit.id));
+          height: 7, rx: 2, class: "appt status-" + (STATUS_CLASS[booked.status] || "other"), "data-testid": "timeline-visit-" + booked.id }),
+        (booked.member_name || "patient") + " · " + clock(booked.start, zone) + "–" + clock(booked.end, zone) + " · " +
+          booked.status_name + " · #" + booked.id));
       }
     });
     if (now >= from && now <= to) {
@@ -243,7 +246,7 @@
           room.closed ? el("span", { class: "board-closed", text: "closed" }) : null,
           el("span", { class: "board-providers", text: room.providers.map((p) => p.name).join(", ") })),
         el("div", { class: "board-top" },
-          el("div", {}, el("h4", { text: "Waiting room (" + room.queue.length + ")" }), queueList(room, data)),
+          el("div", {}, el("h4", { text: "Waiting room (" + room.waiting + ")" }), queueList(room, data)),
           el("div", {}, el("h4", { text: "Today" }), timeline(room, data.now))),
         columns(room, zone));
     });
