@@ -54,3 +54,41 @@ def clinic(client, world):
     from clinic import Clinic
 
     return Clinic(client, world)
+
+
+# -- real-browser tests (tests/browsing.py): one chromium and one live server per module -----------
+@pytest.fixture(scope="module")
+def browser():
+    from browsing import chromium
+
+    with chromium() as found:
+        yield found
+
+
+@pytest.fixture(scope="module")
+def live(app):
+    """http://127.0.0.1:<port>: the session's app served by a threaded werkzeug server."""
+    from browsing import serving
+
+    with serving(app) as url:
+        yield url
+
+
+@pytest.fixture()
+def pages(browser):
+    """new_page(): a page in a browser context of its own (its own cookies: one person each)."""
+    from browsing import WAIT_MS
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=WAIT_MS)
+    contexts = []
+
+    def new_page():
+        context = browser.new_context(viewport={"width": 1100, "height": 800})
+        context.set_default_timeout(WAIT_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    yield new_page
+    for context in contexts:
+        context.close()

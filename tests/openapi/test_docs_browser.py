@@ -1,56 +1,23 @@
 """Swagger UI at /docs in a real headless Chromium: the namespace chooser and "Try it out".
 
-Same setup as tests/portal/test_portal_browser.py (Debian's /usr/bin/chromium through
-Playwright; skipped without it, failing under CI=true). Playwright's waits, no sleeps.
+The browser and the live server are tests/conftest.py's (tests/browsing.py: Debian's
+/usr/bin/chromium through Playwright; skipped without it, failing under CI=true).
+Playwright's waits, no sleeps.
 """
 
 from __future__ import annotations
-
-import os
-import threading
 
 import pytest
 import requests
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--no-proxy-server",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 WAIT_MS = 20_000
 
 
-def _unavailable(reason: str):
-    message = f"docs browser tests need {reason} (scripts/test installs Debian's chromium)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
-
-
-@pytest.fixture(scope="module")
-def page_of():
-    if not os.access(CHROMIUM, os.X_OK):
-        _unavailable(CHROMIUM)
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package (pip install -e .[test])")
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield chromium.new_page
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
-def live(app):
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="docs-live-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+@pytest.fixture()
+def page_of(browser):
+    return browser.new_page
 
 
 def test_try_it_out_runs_in_the_chosen_namespace_with_the_demo_credentials(page_of, live, ns):

@@ -5,65 +5,24 @@ the URL (/ns/<name>/), as a browser must, and calls the API over HTTP as an inte
 site would. Waits are Playwright's (expect, wait_for_url): the pages update themselves by
 polling, and nothing here sleeps. Screenshots go to test-artifacts/portal/<name>.png.
 
-Without /usr/bin/chromium these tests skip, except under CI=true, where they fail:
-scripts/test installs Debian's chromium (Playwright's own browser download is not used).
+The browser, the live server and ``pages`` are tests/conftest.py's (tests/browsing.py): without
+/usr/bin/chromium these tests skip, except under CI=true, where they fail.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import threading
 from pathlib import Path
 
+import browsing
 import pytest
 import requests
 from clinic import PROVIDER_826, auth
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-# Without the background-networking flags chromium keeps calling home on a closed network.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--no-proxy-server",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "portal"
 API_KEY = {"X-ApiKey": "vclinic_api_key", "X-AccountCode": "vclinic"}
 MONDAY_0815_PDT = 1470669300
-WAIT_MS = 15_000
-
-
-def _unavailable(reason: str):
-    message = f"portal browser tests need {reason} (scripts/test installs Debian's chromium)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.access(CHROMIUM, os.X_OK):
-        _unavailable(CHROMIUM)
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package (pip install -e .[test])")
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
-def live(app):
-    """http://127.0.0.1:<port>: the session's app served by a threaded werkzeug server."""
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="portal-live-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
 
 
 @pytest.fixture()
@@ -79,31 +38,8 @@ def api():
     session.close()
 
 
-@pytest.fixture()
-def pages(browser):
-    """new_page(): a page in a browser context of its own (its own cookies: one person each)."""
-    from playwright.sync_api import expect
-
-    expect.set_options(timeout=WAIT_MS)
-    contexts = []
-
-    def new_page():
-        context = browser.new_context(viewport={"width": 1100, "height": 800})
-        context.set_default_timeout(WAIT_MS)
-        contexts.append(context)
-        return context.new_page()
-
-    yield new_page
-    for context in contexts:
-        context.close()
-
-
 def shot(page, name: str) -> Path:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    assert path.stat().st_size > 1000
-    return path
+    return browsing.shot(page, "portal", name)
 
 
 def sso(api, base: str, **body) -> dict:
