@@ -18,7 +18,7 @@
   const SVG = "http://www.w3.org/2000/svg";
   const BUTTONS = { start: "Start", end: "End", noshow: "No-show" };
   const STATUS_CLASS = { 10: "pending", 20: "confirmed", 25: "inprogress", 30: "completed", 40: "cancelled" };
-  const LANE_H = 30, LABEL_W = 150, WIDTH = 1000, TOP = 26;
+  const LANE_H = 32, LABEL_W = 130, WIDTH = 820, TOP = 26;
 
   let section = null, api = null, view = null, status = null, picker = null, accounts = null;
   let version = null, timer = null, loading = false, again = false;
@@ -60,14 +60,21 @@
     return Math.floor(h / 24) + " d " + (h % 24) + " h";
   }
 
+  let today = null;   // the namespace's now, for clock(): another day's times show their date
+
   function clock(ts, zone) {
     if (ts === null || ts === undefined || ts === "") return "";
     const date = new Date(Number(ts) * 1000);
     if (isNaN(date)) return String(ts);
+    const options = { hour: "2-digit", minute: "2-digit", timeZone: zone || "UTC" };
     try {
-      return new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", timeZone: zone || "UTC" }).format(date);
+      const day = new Intl.DateTimeFormat("en-CA", { timeZone: options.timeZone }).format(date);
+      if (today !== null && day !== new Intl.DateTimeFormat("en-CA", { timeZone: options.timeZone }).format(today)) {
+        return day + " " + new Intl.DateTimeFormat("en-GB", options).format(date);
+      }
+      return new Intl.DateTimeFormat("en-GB", options).format(date);
     } catch (e) {
-      return date.toISOString().slice(11, 16);
+      return date.toISOString().slice(0, 16).replace("T", " ") + " UTC";
     }
   }
 
@@ -204,16 +211,17 @@
       "data-testid": "timeline-" + room.code });
     drawing.append(shape("title", {}, "Today in " + room.name + " (" + zone + "): " + line.counts.free + " free, " +
       line.counts.booked + " booked, " + line.counts.past + " past slots"));
-    for (const mark of line.ticks) {
+    line.ticks.forEach((mark, i) => {
+      const anchor = i === line.ticks.length - 1 ? "end" : "middle";   // the last label stays inside
       drawing.append(shape("line", { x1: x(mark.at), x2: x(mark.at), y1: TOP - 6, y2: height - 4, class: "tick" }));
-      drawing.append(shape("text", { x: x(mark.at), y: TOP - 10, class: "tick-label", "text-anchor": "middle" }, mark.label));
-    }
+      drawing.append(shape("text", { x: x(mark.at), y: TOP - 10, class: "tick-label", "text-anchor": anchor }, mark.label));
+    });
     lanes.forEach((lane, i) => {
       const y = TOP + i * LANE_H;
       const name = lane.provider_name || "";
       drawing.append(shape("rect", { x: 0, y: y + 2, width: WIDTH, height: LANE_H - 4, class: "lane" }));
       drawing.append(tip(shape("text", { x: 6, y: y + LANE_H / 2 + 5, class: "lane-label" },
-        name.length > 20 ? name.slice(0, 19) + "…" : name), name));
+        name.length > 16 ? name.slice(0, 15) + "…" : name), name));
       for (const slot of lane.slots) {
         drawing.append(tip(shape("rect", { x: x(slot.start) + 0.5, y: y + 5, width: Math.max(1, x(slot.end) - x(slot.start) - 1),
           height: LANE_H - 10, rx: 2, class: "slot " + slot.state, "data-state": slot.state }),
@@ -238,6 +246,7 @@
   }
 
   function render(data) {
+    today = new Date(Number(data.now) * 1000);
     fillPickers(data);
     const rooms = data.board.map((room) => {
       const zone = room.timeline.timezone;
@@ -264,7 +273,7 @@
     const rooms = [["", "All rooms"]].concat(data.rooms.map((r) => [r.code, r.name + " (" + r.code + ")"]));
     fill(picker, rooms, chosen.room);
     fill(accounts, data.accounts.map((a) => [a, a]), data.account);
-    accounts.parentElement.hidden = data.accounts.length < 2;
+    accounts.parentElement.style.display = data.accounts.length < 2 ? "none" : "";   // CSSOM: allowed by the CSP
   }
 
   function fill(select, options, value) {
@@ -288,7 +297,7 @@
     view = el("div", { class: "board-rooms", "data-testid": "board-rooms" }, el("p", { class: "hint", text: "Loading…" }));
     section.append(
       el("form", { class: "filters board-filters", onsubmit: (e) => e.preventDefault() },
-        el("label", {}, "Room ", picker), el("label", { hidden: true }, "Account ", accounts),
+        el("label", {}, "Room ", picker), el("label", {}, "Account ", accounts),
         el("button", { type: "button", class: "quiet", "data-testid": "board-refresh", text: "Refresh",
           onclick: () => refresh(true) })),
       status, view);
