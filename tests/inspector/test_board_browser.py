@@ -19,23 +19,20 @@ MONDAY_1000_PDT = 1470675600          # 2016-08-08 10:00 America/Los_Angeles (th
 NAME = '<img src=x onerror="window.__pwned=1">'
 
 
-@pytest.fixture()
-def api():
-    session = requests.Session()
-    session.trust_env = False          # loopback only: never through a proxy
-    yield session
-    session.close()
-
-
 def ok(response):
     assert response.status_code == 200, response.text
     return response.json()["data"]
 
 
-def test_the_board_follows_a_walk_in_from_queue_to_completed(live, ns, api, pages):
+def test_the_board_follows_a_walk_in_from_queue_to_completed(live, ns, pages):
+    with requests.Session() as api:
+        api.trust_env = False          # loopback only: never through a proxy
+        walk_through(f"{live}/ns/{ns}", api, pages())
+
+
+def walk_through(base: str, api, page) -> None:
     from playwright.sync_api import expect
 
-    base = f"{live}/ns/{ns}"
     ok(api.post(f"{base}/_sim/clock/freeze", json={"at": MONDAY_1000_PDT}, timeout=10))
     patient = ok(api.post(f"{base}/api_v3/users/sso", headers=API_KEY, timeout=10, json={
         "type": 200, "code": "board-patient", "first_name": NAME, "last_name": "Rowser", "email": "b@example.com"}))
@@ -51,7 +48,6 @@ def test_the_board_follows_a_walk_in_from_queue_to_completed(live, ns, api, page
         "slot_start": MONDAY_1000_PDT + 3600, "slot_end": MONDAY_1000_PDT + 4500}))
     ok(api.post(f"{base}/_sim/clock/advance", json={"seconds": 600}, timeout=10))
 
-    page = pages()
     page.set_viewport_size({"width": 1400, "height": 900})
     page.goto(f"{base}/_sim/ui#board")
     page.get_by_test_id("board-room-picker").select_option("ceproom1")
