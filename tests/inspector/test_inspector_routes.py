@@ -31,7 +31,7 @@ class Assets(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
-        if tag == "script":
+        if tag == "script" and attrs.get("type") != "application/json":   # a data block is never run
             self.scripts.append(attrs.get("src"))
             self._in_script = True
         if tag == "link" and attrs.get("href"):
@@ -89,6 +89,17 @@ def test_the_page_loads_only_its_own_assets_with_a_strict_csp(app, ns, prefix):
         assert url.startswith(f"{base}/_sim/ui/static/")
         asset = client.get(url)
         assert asset.status_code == 200 and asset.data, url
+
+
+def test_the_data_the_page_comes_with_cannot_close_its_block(app, ns):
+    client = app.test_client()
+    client.get(f"/ns/{ns}/api_v3/</script><script>alert(1)</script>")
+    html = client.get(f"/ns/{ns}/_sim/ui").get_data(as_text=True)
+    block = re.search(r'<script type="application/json" id="inspector-first">(.*?)</script>', html, re.S).group(1)
+    assert "<" not in block and "\\u003c/script\\u003e" in block
+    found = Assets()
+    found.feed(html)
+    assert found.inline == [] and None not in found.scripts
 
 
 def test_the_inspector_is_not_in_the_public_documents(client):
@@ -175,8 +186,12 @@ def test_the_live_journal_answers_only_what_is_new(ui):
     assert [e["id"] for e in both["entries"]] == [2, 1] and both["newest"] == 2
     assert ok(client.get("/_sim/ui/api/journal?after=2")) == {"newest": 2, "entries": []}
     newer = ok(client.get("/_sim/ui/api/journal?after=1"))["entries"]
-    assert [(e["method"], e["status"], e["body"]) for e in newer] == [
-        ("POST", 400, '{"first_name": "<script>x</script>"}')]
+    assert [(e["id"], e["method"], e["status"], e["path"]) for e in newer] == [(2, "POST", 400, "/api_v3/users/sso")]
+    assert "body" not in newer[0]                      # a list is summaries: bodies when one is opened
+    opened = ok(client.get("/_sim/ui/api/journal/2"))
+    assert (opened["body"], opened["headers"]) == ('{"first_name": "<script>x</script>"}', {
+        **API_KEY, "Content-Type": "application/json"})
+    assert client.get("/_sim/ui/api/journal/3").status_code == 404
     assert [e["id"] for e in ok(client.get("/_sim/ui/api/journal?method=get"))["entries"]] == [1]
     assert [e["id"] for e in ok(client.get("/_sim/ui/api/journal?status=4xx"))["entries"]] == [2]
     assert [e["id"] for e in ok(client.get("/_sim/ui/api/journal?path=/me"))["entries"]] == [1]

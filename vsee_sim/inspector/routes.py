@@ -57,7 +57,8 @@ def page():
         return _signin()
     board = current_app.extensions.get("vsee_sim.inspector.board_assets", ((), ()))
     return _page("inspector/page.html", csrf=security.csrf_token(), tabs=TABS,
-                 admin=bool(security.admin_token()), board_scripts=board[0], board_styles=board[1])
+                 admin=bool(security.admin_token()), board_scripts=board[0], board_styles=board[1],
+                 first=service.first_view(sim_state(), g.vsee_world))
 
 
 @bp.post(f"{UI}/signin")
@@ -127,6 +128,12 @@ def drop_namespace(name):
 def journal():
     args = parser.parse(schemas.JournalQuery(), request, location="query")
     return _data(service.journal(sim_state(), g.vsee_world, args))
+
+
+@bp.get(f"{API}/journal/<int:entry_id>")
+@ui_read
+def journal_entry(entry_id):
+    return _data(service.journal_entry(sim_state(), g.vsee_world, entry_id))
 
 
 @bp.get(f"{API}/outbox")

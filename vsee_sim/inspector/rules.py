@@ -32,10 +32,13 @@ def effects(now_before: float, now_after: float, tokens: list[dict], visits: lis
             deliveries: list[dict]) -> dict:
     """What a clock move did, for the page: a list of ``{kind, text, ...}``, capped."""
     items: list[dict] = []
+    grouped: dict[tuple, list[dict]] = {}
     for token in tokens:
-        items.append({"kind": "token", "text": f"{token.get('kind', 'access')} token of user "
-                      f"{token.get('user_id')} expired", "user_id": token.get("user_id"),
-                      "account": token.get("account"), "expiry": token.get("expiry")})
+        grouped.setdefault((str(token.get("user_id")), token.get("kind", "access")), []).append(token)
+    for (user_id, kind), found in grouped.items():
+        what = f"{kind} token" if len(found) == 1 else f"{len(found)} {kind} tokens"
+        items.append({"kind": "token", "text": f"{what} of user {user_id} expired", "user_id": user_id,
+                      "account": found[0].get("account"), "tokens": len(found)})
     for (account, visit_id), old, new, reason in visits:
         why = f" ({reason})" if reason else ""
         items.append({"kind": "visit", "text": f"visit {visit_id} went from {status_name(old)} to "
@@ -69,8 +72,3 @@ def delivery_changes(before: dict, after: list[dict], now_before: float, now_aft
                 and int(old[1] or 0) > 0:
             out.append({**delivery, "why": f"due again: retry after {old[1]} attempt(s)"})
     return out
-
-
-def newer_than(entries: Iterable[dict], after: int) -> bool:
-    """Whether any entry has an id above ``after`` (the live poll's quick answer)."""
-    return any(e["id"] > after for e in entries)

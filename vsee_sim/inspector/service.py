@@ -79,16 +79,28 @@ def drop_namespace(sim, name: str) -> bool:
 
 # -- journal -----------------------------------------------------------------------------------
 def journal(sim, world: World, args: dict) -> dict:
-    """Entries newest first (``traffic.journal``'s filters), only those after ``after``."""
+    """Summaries newest first (``traffic.journal``'s filters), only those after ``after``;
+    an entry's headers and bodies are ``journal_entry``'s (asked for when one is opened)."""
     after = args.get("after") or 0
     entries = world.journal
     newest = entries[-1]["id"] if entries else 0
     if after and newest <= after:
-        return {"newest": newest, "entries": []}  # the poll's common answer: nothing decoded
-    limit = args.get("limit") or JOURNAL_PAGE
-    found = traffic.journal(sim.journal, world, limit, args.get("method"), args.get("path"),
-                            args.get("status"))
+        return {"newest": newest, "entries": []}  # the poll's common answer: nothing read
+    found = traffic.journal(sim.journal, world, args.get("limit") or JOURNAL_PAGE, args.get("method"),
+                            args.get("path"), args.get("status"), view=traffic.entry_summary)
     return {"newest": newest, "entries": [e for e in found if e["id"] > after]}
+
+
+def journal_entry(sim, world: World, entry_id: int) -> dict:
+    for entry in sim.journal.entries_of(world):
+        if entry["id"] == entry_id:
+            return traffic.entry_view(entry)
+    raise NotFound(f"Journal entry {entry_id} not found (the journal keeps the newest 500).")
+
+
+def first_view(sim, world: World) -> dict:
+    """What the page shows first, sent inside it (no round trip before data): clock and journal."""
+    return {"clock": clock(world), "journal": journal(sim, world, {"limit": JOURNAL_PAGE})}
 
 
 # -- outbox ------------------------------------------------------------------------------------

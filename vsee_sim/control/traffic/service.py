@@ -30,8 +30,10 @@ REPLAY_HEADERS = ("X-ApiToken", "X-ApiKey", "X-ApiSecret", "X-AccountCode", "Con
 
 # -- journal -----------------------------------------------------------------------------------
 def journal(budget: Journal, world: World, limit: int = 100, method: str | None = None,
-            path: str | None = None, status: str | None = None) -> list[dict]:
-    """Entries newest first, filtered; each decoded for the wire (``entry_view``)."""
+            path: str | None = None, status: str | None = None, view=None) -> list[dict]:
+    """Entries newest first, filtered; each decoded for the wire (``entry_view``), or shown by
+    ``view`` (the inspector lists ``entry_summary``s: no body decoded)."""
+    view = view or entry_view
     if status:
         try:
             status = rules.check_status_filter(status)
@@ -47,7 +49,7 @@ def journal(budget: Journal, world: World, limit: int = 100, method: str | None 
             continue
         if status and not rules.status_matches(status, entry["status"]):
             continue
-        out.append(entry_view(entry))
+        out.append(view(entry))
         if len(out) >= limit:
             break
     return out
@@ -79,6 +81,13 @@ def entry_view(entry: dict) -> dict:
         if encoding == "base64":
             view["response_encoding"] = encoding
     return view
+
+
+def entry_summary(entry: dict) -> dict:
+    """An entry without its headers and bodies: what a list of requests shows."""
+    return {"id": entry["id"], "at": entry["at"], "method": entry["method"],
+            "path": _text_path(entry["path"]), "query": entry["query"], "status": entry["status"],
+            "duration_ms": entry["duration_ms"], "fault": entry.get("fault")}
 
 
 def _text(raw: bytes | None, cut_off: bool = False) -> tuple[str | None, str]:

@@ -15,6 +15,9 @@
   const POLL_MS = 1000;
   const REFRESH_MS = 3000;
   const clockListeners = [];
+  // What the page was served with (a JSON data block, never run): the clock and the newest requests.
+  const firstBlock = document.getElementById("inspector-first");
+  const first = firstBlock ? JSON.parse(firstBlock.textContent) : {};
 
   // -- the API the panels (and the board) use ---------------------------------------------------
   async function call(method, path, payload) {
@@ -47,7 +50,7 @@
   window.VseeInspector = { api };
 
   // -- DOM helpers: text only --------------------------------------------------------------------
-  const SAFE_ATTRS = new Set(["class", "title", "type", "name", "value", "colspan", "target", "rel", "role",
+  const SAFE_ATTRS = new Set(["id", "class", "title", "type", "name", "value", "colspan", "target", "rel", "role",
     "aria-label", "aria-selected", "hidden", "disabled", "tabindex"]);
 
   function el(tag, attrs, ...children) {
@@ -169,7 +172,7 @@
   }
 
   // -- journal ------------------------------------------------------------------------------------
-  const journalState = { newest: 0, entries: [], selected: null, paused: false, timer: null, filters: "" };
+  const journalState = { newest: 0, entries: [], ids: new Set(), selected: null, paused: false, generation: 0, loaded: false };
 
   function journalQuery(extra) {
     const form = new FormData($("journal-filters"));
@@ -227,9 +230,12 @@
     return table;
   }
 
-  function showEntry(entry) {
-    journalState.selected = entry.id;
-    for (const li of $("journal-list").children) li.classList.toggle("selected", li.dataset.id === String(entry.id));
+  async function showEntry(summary) {
+    journalState.selected = summary.id;
+    for (const li of $("journal-list").children) li.classList.toggle("selected", li.dataset.id === String(summary.id));
+    let entry;
+    try { entry = (await api.get("/journal/" + encodeURIComponent(summary.id))).data; } catch (e) { fail(e); return; }
+    if (journalState.selected !== summary.id) return;   // another one was picked meanwhile
     const detail = clear($("journal-detail"));
     const result = el("div", { class: "again", "data-testid": "again-result" });
     const copy = el("button", { type: "button", "data-testid": "copy-curl", text: "Copy as curl",
@@ -284,21 +290,29 @@
   }
 
   async function loadJournal() {
-    const query = journalQuery();
-    const data = (await api.get("/journal?" + query)).data;
-    journalState.filters = query;
+    const generation = ++journalState.generation;   // a poll or load begun before this one is stale
+    const given = first.journal;   // the page came with the newest entries: no round trip for them
+    first.journal = null;
+    const data = given || (await api.get("/journal?" + journalQuery({ limit: 200 }))).data;
+    if (generation !== journalState.generation) return;
     journalState.newest = data.newest;
     journalState.entries = data.entries;
+    journalState.ids = new Set(data.entries.map((e) => e.id));
     renderJournal();
+    if (!journalState.loaded && window.performance && performance.mark) performance.mark("vsee-inspector-data");
+    journalState.loaded = true;
   }
 
   async function pollJournal() {
-    if (journalState.paused) return;
-    const query = journalQuery({ after: journalState.newest });
+    if (journalState.paused || !journalState.loaded) return;
+    const generation = journalState.generation;
     try {
-      const data = (await api.get("/journal?" + query)).data;
-      if (data.newest < journalState.newest) { await loadJournal(); return; }   // cleared or a new server
-      journalState.newest = data.newest;
+      const data = (await api.get("/journal?" + journalQuery({ after: journalState.newest }))).data;
+      if (generation !== journalState.generation) return;
+      if (data.newest < journalState.newest) { await loadJournal(); return; }   // cleared, or another server
+      journalState.newest = Math.max(journalState.newest, data.newest);
+      data.entries = data.entries.filter((e) => !journalState.ids.has(e.id));
+      data.entries.forEach((e) => journalState.ids.add(e.id));
       if (data.entries.length) {
         journalState.entries = data.entries.concat(journalState.entries).slice(0, 500);
         const list = $("journal-list");
@@ -497,7 +511,7 @@
   document.addEventListener("DOMContentLoaded", () => {
     wireClock();
     wireForms();
-    refreshClock();
+    if (first.clock) showClock(first.clock); else refreshClock();
     setInterval(paintClock, 1000);
     setInterval(refreshClock, 15000);
     const section = $("board");
