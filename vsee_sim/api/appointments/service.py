@@ -58,6 +58,18 @@ def availability(ctx: Ctx, args: dict) -> dict:
     now = ctx.now
     start, end = rules.window(args.get("start"), args.get("end"), args.get("duration"),
                               lambda: first_available(plans, now, duration_s))
+    return {"slots": _slot_rows(plans, room, start, end, duration_s, now)}
+
+
+def room_slots(ctx: Ctx, room: dict, start: int, end: int) -> list[dict]:
+    """Every provider's slots of ``room`` in ``[start, end]``, as GET /availability lists
+    them for the room's first consultation and no location (the inspector's clinic board)."""
+    plans = _plans(ctx, room, None, None) if _takes_appointments(room) else []
+    duration_s = slot_seconds(rooms.room_consultation(room, None))
+    return _slot_rows(plans, room, start, end, duration_s, ctx.now)
+
+
+def _slot_rows(plans: list, room: dict, start: int, end: int, duration_s: int, now: int) -> list[dict]:
     slots = []
     for pid, schedules, busy in plans:
         for slot_start, slot_end, schedule in _provider_slots(schedules, start, end, duration_s):
@@ -73,7 +85,7 @@ def availability(ctx: Ctx, args: dict) -> dict:
                 "room_code": room["code"],
             })
     slots.sort(key=lambda s: (s["slot_start"], _id_order(s["provider_id"])))
-    return {"slots": slots}
+    return slots
 
 
 def slot_id(provider_id: str, slot_start: int) -> str:

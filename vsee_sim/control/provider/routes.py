@@ -1,8 +1,8 @@
 """/_sim/provider and /_sim/autopilot: thin views. Documented at /_sim/openapi.json.
 
-The provider actions are the visits area's own (``visits.service.provider_*``), which the
-portal's provider dashboard calls too; the account is X-AccountCode's, else the
-namespace's default. No token: the control plane acts as the provider it names.
+The provider actions are the visits area's own (``visits.desk``), through this package's
+``service.start/end/no_show``, which the inspector's clinic board calls too; the account is
+X-AccountCode's, else the namespace's default. No token: the control plane acts as the provider it names.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ AUTOPILOT = envelope(schemas.AutopilotOut)
 @blp.response(200, VISIT)
 def start(args, visit_id):
     """The provider starts the call: status 10/20 -> 25."""
-    return desk.provider_start(current_ctx(), visit_id, args.get("provider_id"))
+    return service.start(current_ctx(), visit_id, args.get("provider_id"))
 
 
 @blp.route("/provider/visits/<visit_id>/end", methods=["POST"])
@@ -34,7 +34,7 @@ def start(args, visit_id):
 @blp.response(200, VISIT)
 def end(args, visit_id):
     """The provider ends the call: status 25 -> 30 (reason call_ended)."""
-    return desk.provider_end(current_ctx(), visit_id, args.get("provider_id"))
+    return service.end(current_ctx(), visit_id, args.get("provider_id"))
 
 
 @blp.route("/provider/visits/<visit_id>/no-show", methods=["POST"])
@@ -42,7 +42,7 @@ def end(args, visit_id):
 @blp.response(200, VISIT)
 def no_show(args, visit_id):
     """The patient never joined: status 10/20/25 -> 40 (reason no_show)."""
-    return desk.no_show(current_ctx(), visit_id, args.get("provider_id"))
+    return service.no_show(current_ctx(), visit_id, args.get("provider_id"))
 
 
 @blp.route("/provider/waiting", methods=["GET"])

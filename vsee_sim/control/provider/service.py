@@ -34,6 +34,22 @@ AUTOPILOT = "autopilot"
 STATS = ("runs", "started", "ended", "idle", "skipped", "errors")
 
 
+# -- the provider's buttons (/_sim/provider, the inspector's clinic board) --------------------
+def start(ctx: Ctx, visit_id: str, provider_id: str | None = None) -> dict:
+    """The provider starts the call: 10/20 -> 25 (``visits.desk.provider_start``)."""
+    return desk.provider_start(ctx, visit_id, provider_id)
+
+
+def end(ctx: Ctx, visit_id: str, provider_id: str | None = None) -> dict:
+    """The provider ends the call: 25 -> 30, reason call_ended."""
+    return desk.provider_end(ctx, visit_id, provider_id)
+
+
+def no_show(ctx: Ctx, visit_id: str, provider_id: str | None = None) -> dict:
+    """The patient never joined: 10/20/25 -> 40, reason no_show."""
+    return desk.no_show(ctx, visit_id, provider_id)
+
+
 # -- configuration (PUT / GET / DELETE /_sim/autopilot) ------------------------------------
 def configure(ctx: Ctx, args: dict) -> dict:
     """Switch the account's autopilot on (or off); the first pick-up is one period away."""
