@@ -32,7 +32,7 @@ def test_hash_functions_match_the_c_ones_on_known_values():
 
 
 def test_names_follow_the_simulators_rule():
-    assert rules.NAME_PATTERN == NAMESPACE_RE.pattern
+    assert NAMESPACE_RE.pattern == rules.NAME_PATTERN
 
 
 @pytest.mark.parametrize(("path", "header", "expected"), [
