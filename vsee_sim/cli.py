@@ -214,6 +214,8 @@ def namespaces(url, admin_token, shards, shard_weight):
     rows, problems = found.list()
     for row in rows:
         moved = "" if row.home else f"  moved: the router sends it to {found.url_for(row.namespace)}"
+        if not row.home and row.namespace == "default":  # every shard has one (its health probes)
+            moved = f"  (this shard's own; the router sends default to {found.url_for('default')})"
         click.echo(f"{row.namespace}\t{row.shard}\t{row.fixture}{moved}")
     for line in problems:
         click.echo(line, err=True)

@@ -1,0 +1,101 @@
+"""Real HAProxy (deploy/haproxy.cfg as shipped) in front of real shard processes on loopback
+(marker ``shards``: .ci/stages/60-shards; deselected from the default run).
+
+- affinity: 1,000 names, by header and by /ns/ prefix, land on the shard the CLI's ring names,
+  and the shard serves the namespace under the same name;
+- a dead shard costs only its own namespaces: a 503 in VSee's error shape, not a hang;
+- the CLI lists what was made through the router, each namespace on its own shard.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from vsee_sim.cli import main
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+import shards as lab  # noqa: E402  bench/shards.py: Cluster (shards + HAProxy on free ports)
+
+pytestmark = pytest.mark.shards
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _haproxy():
+    if not shutil.which("haproxy"):
+        if os.environ.get("CI"):
+            pytest.fail("haproxy is not installed (.ci/stages/60-shards installs it)")
+        pytest.skip("haproxy is not installed (apt-get install -y haproxy)")
+
+
+def _names(count: int) -> list[str]:
+    """Names of every shape the rule allows: cases, dots, dashes, underscores, 1 to 64 long."""
+    tail = "abcXYZ019._-"
+    return [f"{'Nn'[i % 2]}{i}{tail[: i % 12]}{'q' * (i % 50)}"[:64] for i in range(count)]
+
+
+def _health(port: int, path: str, headers: dict) -> tuple[str, str]:
+    status, got, body = lab.get(port, path, headers)
+    assert status == 200, body
+    return got.get("X-Sim-Shard"), json.loads(body)["data"]["namespace"]
+
+
+def test_a_thousand_names_land_where_the_cli_says(tmp_path):
+    with lab.Cluster(3, tmp_path, fixture="minimal") as cluster:
+        port = cluster.port
+        assert _health(port, "/_sim/health", {}) == (cluster.expected("default"), "default")
+        assert _health(port, "/_sim/health", {"X-Sim-Namespace": ""})[0] == cluster.expected("default")
+        wrong = []
+        for i, name in enumerate(_names(1000)):
+            by_header = _health(port, "/_sim/health", {"X-Sim-Namespace": name})
+            prefix = f"/ns/{name}/_sim/health" if i % 2 else f"//ns//{name}//_sim/health"
+            by_prefix = _health(port, prefix, {"X-Sim-Namespace": "ignored"} if i % 3 == 0 else {})
+            want = (cluster.expected(name), name)
+            if by_header != want or by_prefix != want:
+                wrong.append((name, want, by_header, by_prefix))
+        assert not wrong, wrong[:5]
+        # A drop goes to the shard of the namespace dropped, whatever the request's own namespace.
+        for name in _names(20):
+            status, got, body = lab.get(port, f"/_sim/namespaces/{name}", {"X-Sim-Namespace": "other"}, method="DELETE")
+            assert (status, got.get("X-Sim-Shard")) == (200, cluster.expected(name)), body
+
+
+def test_four_shards_agree_too_and_the_cli_lists_them(tmp_path):
+    with lab.Cluster(4, tmp_path, fixture="minimal") as cluster:
+        names = _names(200)
+        for name in names:
+            assert _health(cluster.port, f"/ns/{name}/_sim/health", {}) == (cluster.expected(name), name)
+        urls = ",".join(f"http://{lab.HOST}:{s.port}" for s in cluster.shards)
+        result = CliRunner().invoke(main, ["namespaces", "--shards", urls])
+        assert result.exit_code == 0, result.output
+        listed = dict(line.split("\t")[:2] for line in result.output.splitlines())
+        assert all(listed[name] == cluster.expected(name) for name in names)
+        assert "moved" not in result.output
+
+
+def test_a_dead_shard_costs_only_its_own_namespaces(tmp_path):
+    names = _names(90)
+    with lab.Cluster(3, tmp_path, fixture="minimal") as cluster:
+        for name in names:
+            _health(cluster.port, "/_sim/health", {"X-Sim-Namespace": name})
+        victim = cluster.shards[1]
+        victim.proc.kill()
+        victim.proc.wait(timeout=10)
+        dead = [n for n in names if cluster.expected(n) == "shard-2"]
+        live = [n for n in names if n not in dead]
+        assert dead and live
+        for name in live:
+            assert _health(cluster.port, "/_sim/health", {"X-Sim-Namespace": name})[0] == cluster.expected(name)
+        for name in dead:   # a hang would end in the client's 10 s timeout and fail here
+            status, headers, body = lab.get(cluster.port, f"/ns/{name}/api_v3/me")
+            assert status == 503 and headers["Content-Type"] == "application/json", body
+            payload = json.loads(body)
+            assert payload["code"] == 503 and name in payload["message"], payload
+        victim.start().wait_healthy()          # back on its port: its namespaces answer again
+        assert _health(cluster.port, "/_sim/health", {"X-Sim-Namespace": dead[0]}) == ("shard-2", dead[0])
