@@ -41,10 +41,11 @@ sys.path.insert(0, str(ROOT))
 
 import run  # noqa: E402  bench/run.py: Server, free_port, vsee_sim_cmd, one, pct, log
 
-from vsee_sim.sharding.rules import Ring  # noqa: E402
+from vsee_sim.sharding.rules import NginxRing, Ring  # noqa: E402
 
 HOST = run.HOST
 HAPROXY_CFG = ROOT / "deploy" / "haproxy.cfg"
+NGINX_CONF = ROOT / "deploy" / "nginx.conf"
 ACCOUNT, API_KEY = "vclinic", "vclinic_api_key"  # the demo and minimal fixtures' SSO credentials
 
 
@@ -71,11 +72,32 @@ class Router(run.Server):
         return self
 
 
+class NginxRouter(run.Server):
+    """nginx with deploy/nginx.conf, its server lines pointed at the shards' loopback ports (the
+    names as written are what nginx hashes: ``servers``)."""
+
+    def __init__(self, shard_ports: list[int], workdir: Path):
+        port = run.free_port()
+        self.servers = [f"{HOST}:{p}" for p in shard_ports]
+        lines = [f"        server {s} max_fails=0;" for s in self.servers]
+        text = NGINX_CONF.read_text()
+        first = text.index("        server shard-1:")
+        last = text.index("\n", text.rindex("        server shard-")) + 1
+        text = text[:first] + "\n".join(lines) + "\n" + text[last:]
+        text = text.replace("listen 8000;", f"listen {HOST}:{port};")
+        conf = workdir / f"nginx-{port}.conf"
+        conf.write_text(text)
+        argv = ["nginx", "-p", f"{workdir}/", "-c", str(conf),
+                "-g", f"daemon off; pid {workdir}/nginx-{port}.pid;"]
+        super().__init__("nginx", argv, port, workdir)
+
+
 class Cluster:
-    """``count`` shards (``shard-1`` ..) and, unless ``router`` is False, HAProxy in front."""
+    """``count`` shards (``shard-1`` ..) behind ``router`` ("haproxy", "nginx"), or one process
+    alone (``router=None``: no --shard, no router)."""
 
     def __init__(self, count: int, workdir: Path, *, fixture: str = "demo", threads: int = run.THREADS,
-                 router: bool = True):
+                 router: str | None = "haproxy"):
         self.shards = []
         for i in range(1, count + 1):
             port = run.free_port()
@@ -84,8 +106,9 @@ class Cluster:
             if router:
                 argv += ["--shard", f"shard-{i}"]
             self.shards.append(run.Server(f"shard-{i}", argv, port, workdir))
-        self.router = Router([s.port for s in self.shards], workdir) if router else None
-        self.ring = Ring(count)
+        ports = [s.port for s in self.shards]
+        self.router = {"haproxy": Router, "nginx": NginxRouter}[router](ports, workdir) if router else None
+        self.ring = NginxRing(self.router.servers) if router == "nginx" else Ring(count)
 
     @property
     def port(self) -> int:
@@ -200,7 +223,8 @@ def tokens(port: int, names: list[str]) -> list[tuple[str, str]]:
 
 
 # -- the measures ---------------------------------------------------------------------------------
-LAYOUTS = (("alone", 1, False), ("1 shard", 1, True), ("2 shards", 2, True), ("4 shards", 4, True))
+LAYOUTS = (("alone", 1, None), ("1 shard", 1, "haproxy"), ("2 shards", 2, "haproxy"),
+           ("4 shards", 4, "haproxy"))
 
 
 def measure_throughput(workdir: Path, sizes: dict, names: list[str]) -> dict:

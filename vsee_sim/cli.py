@@ -137,29 +137,34 @@ def _remote(url: str, namespace: str, admin_token: str | None):
 
 
 def _shards_option(func):
-    """--shards URL,URL (and --shard-weight): the shards in the router's server order."""
-    func = click.option("--shard-weight", default=16, show_default=True, type=click.IntRange(1, 256),
-                        help="The router's weight of every server (deploy/haproxy.cfg: 16).")(func)
+    """--shards URL,URL (--router, --shard-weight): the shards in the router's server order."""
+    func = click.option("--router", envvar="VSEE_SIM_ROUTER", default="haproxy", show_default=True,
+                        type=click.Choice(["haproxy", "nginx"]),
+                        help="Whose hash finds a namespace's shard: deploy/haproxy.cfg's or "
+                             "deploy/nginx.conf's (env VSEE_SIM_ROUTER).")(func)
+    func = click.option("--shard-weight", default=None, type=click.IntRange(1, 256),
+                        help="The router's weight of every server (haproxy.cfg: 16, nginx.conf: 1).")(func)
     return click.option("--shards", envvar="VSEE_SIM_SHARDS", default=None, metavar="URL,URL",
                         help="Every shard's own URL, in the order of the router's server lines "
                              "(ids 1..N); a namespace's shard is found by the router's hash "
                              "(env VSEE_SIM_SHARDS).")(func)
 
 
-def _shards(shards: str, weight: int, admin_token: str | None):
+def _shards(shards: str, weight: int | None, admin_token: str | None, router: str = "haproxy"):
     from vsee_sim.sharding.service import Shards, ShardsError, parse_urls
 
     try:
-        return Shards(parse_urls(shards), weight, admin_token)
+        return Shards(parse_urls(shards), weight, admin_token, router=router)
     except ShardsError as exc:
         raise click.ClickException(str(exc)) from None
 
 
-def _target(url: str, namespace: str, shards: str | None, weight: int, admin_token: str | None) -> str:
+def _target(url: str, namespace: str, shards: str | None, weight: int | None, admin_token: str | None,
+            router: str) -> str:
     """--url, or with --shards the URL of the shard holding ``namespace`` (said on stderr)."""
     if not shards:
         return url
-    found = _shards(shards, weight, admin_token)
+    found = _shards(shards, weight, admin_token, router)
     target = found.url_for(namespace)
     click.echo(f"namespace {namespace} is on shard {found.index_of(namespace) + 1} ({target})", err=True)
     return target
@@ -169,11 +174,11 @@ def _target(url: str, namespace: str, shards: str | None, weight: int, admin_tok
 @_remote_options
 @_shards_option
 @click.option("--output", "-o", type=click.File("w"), default="-", help="File to write (default: stdout).")
-def export(url, namespace, admin_token, shards, shard_weight, output):
+def export(url, namespace, admin_token, shards, shard_weight, router, output):
     """Save a namespace of a running simulator (GET /_sim/state) as JSON."""
     import json
 
-    url = _target(url, namespace, shards, shard_weight, admin_token)
+    url = _target(url, namespace, shards, shard_weight, admin_token, router)
     resp = _call(url, lambda: _remote(url, namespace, admin_token).get("/_sim/state"))
     if resp.status != 200:
         detail = resp.body[:200].decode("utf-8", "replace")
@@ -188,9 +193,9 @@ def export(url, namespace, admin_token, shards, shard_weight, output):
 @click.argument("source", type=click.File("rb"))
 @_remote_options
 @_shards_option
-def import_(source, url, namespace, admin_token, shards, shard_weight):
+def import_(source, url, namespace, admin_token, shards, shard_weight, router):
     """Replace a namespace of a running simulator with an export (POST /_sim/state)."""
-    url = _target(url, namespace, shards, shard_weight, admin_token)
+    url = _target(url, namespace, shards, shard_weight, admin_token, router)
     resp = _call(url, lambda: _remote(url, namespace, admin_token).request(
         "POST", "/_sim/state", body=source.read(), headers={"Content-Type": "application/json"}))
     if resp.status != 200:
@@ -203,14 +208,14 @@ def import_(source, url, namespace, admin_token, shards, shard_weight):
 @main.command("namespaces")
 @_server_options
 @_shards_option
-def namespaces(url, admin_token, shards, shard_weight):
+def namespaces(url, admin_token, shards, shard_weight, router):
     """List the namespaces of a server (GET /_sim/namespaces), or of every shard with --shards.
 
     One line each: name, shard, fixture. A namespace found on another shard than the router's
     hash gives is marked "moved" (the layout changed: export it and import it where it belongs).
     Exit code 1 if a shard did not answer (the others are still listed).
     """
-    found = _shards(shards or url, shard_weight, admin_token)
+    found = _shards(shards or url, shard_weight, admin_token, router)
     rows, problems = found.list()
     for row in rows:
         moved = "" if row.home else f"  moved: the router sends it to {found.url_for(row.namespace)}"
@@ -227,9 +232,9 @@ def namespaces(url, admin_token, shards, shard_weight):
 @click.argument("name")
 @_server_options
 @_shards_option
-def drop(name, url, admin_token, shards, shard_weight):
+def drop(name, url, admin_token, shards, shard_weight, router):
     """Forget the namespace NAME (DELETE /_sim/namespaces/NAME), on the shard that holds it."""
-    found = _shards(shards or url, shard_weight, admin_token)
+    found = _shards(shards or url, shard_weight, admin_token, router)
     target = found.url_for(name)
     resp = _call(target, lambda: found.drop(name))
     if resp.status != 200:
@@ -242,13 +247,13 @@ def drop(name, url, admin_token, shards, shard_weight):
 @main.command("shard-of")
 @click.argument("names", nargs=-1, required=True)
 @_shards_option
-def shard_of(names, shards, shard_weight):
+def shard_of(names, shards, shard_weight, router):
     """Which shard the router sends each namespace NAME to (no request is sent)."""
     from vsee_sim.sharding.rules import is_namespace
 
     if not shards:
         raise click.ClickException("shard-of needs --shards URL,URL (or VSEE_SIM_SHARDS)")
-    found = _shards(shards, shard_weight, None)
+    found = _shards(shards, shard_weight, None, router)
     for name in names:
         if not is_namespace(name):
             raise click.ClickException(f"{name!r} is not a namespace name: use 1-64 letters, digits, "

@@ -10,11 +10,12 @@ from hypothesis import strategies as st
 
 from vsee_sim.core.tenancy import NAMESPACE_RE
 from vsee_sim.sharding import rules
-from vsee_sim.sharding.rules import Ring, full_hash, namespace_of, routing_key, sdbm
+from vsee_sim.sharding.rules import NginxRing, Ring, full_hash, namespace_of, routing_key, sdbm
 
 NAMES = st.from_regex(rules.NAME_PATTERN, fullmatch=True)
 
 # Answers of HAProxy 2.6 (balance hash, hash-type consistent sdbm avalanche, weight 16, ids 1..3).
+PINNED_NGINX = {"default": 1, "ci-1": 0, "ci-2": 1, "Ci-1": 2, "a": 2, "team.build_7": 1}
 PINNED_3 = {"default": 0, "ci-1": 2, "ci-2": 1, "Ci-1": 1, "a": 0, "team.build_7": 2, "x" * 64: 2}
 
 
@@ -100,3 +101,12 @@ def test_a_ring_refuses_what_haproxy_would():
         Ring(0)
     with pytest.raises(ValueError):
         Ring(2, 257)
+
+
+def test_nginx_ring_is_ketama_over_the_servers_as_written():
+    # nginx 1.22's answers are checked live in test_shards_haproxy.py (1,000 names); pinned here.
+    ring = NginxRing(["shard-1:8000", "shard-2:8000", "shard-3:8000"])
+    assert {n: ring.shard_of(n) for n in PINNED_NGINX} == PINNED_NGINX
+    assert NginxRing(["shard-1:8000"]).shard_of("x") == 0
+    shares = rules.spread(ring, [f"ci-{i}" for i in range(3000)])
+    assert max(shares) / min(shares) < 1.3, shares

@@ -99,3 +99,28 @@ def test_a_dead_shard_costs_only_its_own_namespaces(tmp_path):
             assert payload["code"] == 503 and name in payload["message"], payload
         victim.start().wait_healthy()          # back on its port: its namespaces answer again
         assert _health(cluster.port, "/_sim/health", {"X-Sim-Namespace": dead[0]}) == ("shard-2", dead[0])
+
+
+def test_nginx_routes_by_namespace_as_the_cli_computes_with_router_nginx(tmp_path):
+    if not shutil.which("nginx"):
+        if os.environ.get("CI"):
+            pytest.fail("nginx is not installed (.ci/stages/60-shards installs it)")
+        pytest.skip("nginx is not installed (apt-get install -y nginx-light)")
+    with lab.Cluster(3, tmp_path, fixture="minimal", router="nginx") as cluster:
+        assert _health(cluster.port, "/_sim/health", {}) == (cluster.expected("default"), "default")
+        wrong = []
+        for i, name in enumerate(_names(1000)):
+            by_header = _health(cluster.port, "/_sim/health", {"X-Sim-Namespace": name})
+            by_prefix = _health(cluster.port, f"/ns/{name}/_sim/health" if i % 2 else f"//ns//{name}//_sim/health", {})
+            if not by_header == by_prefix == (cluster.expected(name), name):
+                wrong.append((name, cluster.expected(name), by_header, by_prefix))
+        assert not wrong, wrong[:5]
+        urls = ",".join(f"http://{s}" for s in cluster.router.servers)
+        result = CliRunner().invoke(main, ["shard-of", "ci-1", "ci-2", "--router", "nginx", "--shards", urls])
+        assert [line.split("\t")[1] for line in result.output.splitlines()] == [
+            cluster.expected("ci-1")[-1], cluster.expected("ci-2")[-1]]
+        cluster.shards[0].proc.kill()
+        cluster.shards[0].proc.wait(timeout=10)
+        dead = next(n for n in _names(50) if cluster.expected(n) == "shard-1")
+        status, headers, body = lab.get(cluster.port, "/api_v3/me", {"X-Sim-Namespace": dead})
+        assert status == 503 and json.loads(body)["code"] == 503 and dead in json.loads(body)["message"]

@@ -24,6 +24,7 @@ a valid ``/ns/<name>`` path prefix first, else the ``X-Sim-Namespace`` header, e
 from __future__ import annotations
 
 import re
+import zlib
 from bisect import bisect_left
 from collections.abc import Sequence
 
@@ -98,6 +99,38 @@ class Ring:
         return self.owner(key_hash(namespace))
 
 
+class NginxRing:
+    """nginx's ``hash $ns consistent`` ring (ngx_http_upstream_hash_module.c, ketama-like): each
+    server, named by its ``server`` directive's address *as written* (``shard-1:8000``), gets
+    ``weight * 160`` points, point j = crc32(host, NUL, port, point j-1 as 4 little-endian
+    bytes); a key hashed with crc32 goes to the first point at or after it, clockwise.
+
+    Another ring than HAProxy's: the same names land elsewhere. The CLI uses this one with
+    ``--router nginx``, when its --shards URLs carry the same host:port as nginx's servers."""
+
+    def __init__(self, servers: Sequence[str], weight: int = 1):
+        if not servers:
+            raise ValueError("a ring needs at least one shard")
+        points: dict[int, int] = {}
+        for index, server in enumerate(servers):
+            host, _, port = server.rpartition(":") if _PORT.search(server) else (server, "", "")
+            base = host.encode() + b"\0" + port.encode()
+            previous = 0
+            for _ in range(weight * 160):
+                previous = zlib.crc32(base + previous.to_bytes(4, "little"))
+                points.setdefault(previous, index)   # nginx keeps the first of equal points
+        self.count = len(servers)
+        self._keys = sorted(points)
+        self._owners = [points[k] for k in self._keys]
+
+    def shard_of(self, namespace: str) -> int:
+        at = bisect_left(self._keys, zlib.crc32(namespace.encode("utf-8")))
+        return self._owners[at % len(self._keys)]
+
+
+_PORT = re.compile(r":[0-9]*$")
+
+
 def namespace_of(path: str, header: str | None = None) -> str:
     """The namespace a request goes to, as the simulator resolves it: a valid ``/ns/<name>``
     prefix (slashes collapsed), else the header (stripped; empty means absent), else default.
@@ -123,7 +156,7 @@ def is_namespace(name: str) -> bool:
     return bool(_NAME.match(name or ""))
 
 
-def spread(ring: Ring, names: Sequence[str]) -> list[int]:
+def spread(ring: Ring | NginxRing, names: Sequence[str]) -> list[int]:
     """How many of ``names`` each shard owns (for docs and the bench)."""
     counts = [0] * ring.count
     for name in names:

@@ -10,10 +10,10 @@ Nothing here routes traffic: the router does; this only finds and inspects.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from vsee_sim.remote import Remote, Response, unreachable
-from vsee_sim.sharding.rules import WEIGHT, Ring
+from vsee_sim.sharding.rules import WEIGHT, NginxRing, Ring
 
 TIMEOUT = 10.0  # seconds per shard request: a dead shard costs the listing this, not a hang
 
@@ -47,11 +47,21 @@ class Row:
     home: bool          # False: the ring sends this namespace to another shard (moved layout)
 
 
+ROUTERS = ("haproxy", "nginx")
+
+
 class Shards:
-    def __init__(self, urls: list[str], weight: int = WEIGHT, admin_token: str | None = None,
-                 timeout: float = TIMEOUT):
+    """``router``: whose ring finds a namespace's shard: "haproxy" (deploy/haproxy.cfg: server
+    ids in the order of ``urls``) or "nginx" (deploy/nginx.conf: its server lines must carry
+    the URLs' host:port as written, weight 1 unless ``weight`` says otherwise)."""
+
+    def __init__(self, urls: list[str], weight: int | None = None, admin_token: str | None = None,
+                 timeout: float = TIMEOUT, router: str = "haproxy"):
         self.urls = list(urls)
-        self.ring = Ring(len(self.urls), weight)
+        if router == "nginx":
+            self.ring = NginxRing([urlsplit(u).netloc for u in self.urls], weight or 1)
+        else:
+            self.ring = Ring(len(self.urls), weight or WEIGHT)
         self.admin_token = admin_token
         self.timeout = timeout
 
