@@ -124,3 +124,32 @@ def test_nginx_routes_by_namespace_as_the_cli_computes_with_router_nginx(tmp_pat
         dead = next(n for n in _names(50) if cluster.expected(n) == "shard-1")
         status, headers, body = lab.get(cluster.port, "/api_v3/me", {"X-Sim-Namespace": dead})
         assert status == 503 and json.loads(body)["code"] == 503 and dead in json.loads(body)["message"]
+
+
+def test_the_readmes_sharding_example_runs_as_written(tmp_path):
+    import contextlib
+    import re
+    import signal
+    import subprocess
+
+    root = Path(__file__).resolve().parents[2]
+    block = next(b for b in re.findall(r"```bash\n(.*?)```", (root / "README.md").read_text(), flags=re.S)
+                 if "--shard shard-1" in b)
+    ports = {p: str(lab.run.free_port()) for p in ("8000", "8001", "8002")}
+    script = re.sub(r"(?<=[:\s])(800[012])\b", lambda m: ports[m.group(1)], block)
+    script = script.replace("deploy/haproxy.cfg", str(root / "deploy" / "haproxy.cfg"))
+    env = {**os.environ, "VSEE_SIM_ROUTER_BIND": f"127.0.0.1:{ports['8000']}",
+           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    log = tmp_path / "out.log"
+    with log.open("w") as sink:    # a file: the servers left running keep a pipe open forever
+        proc = subprocess.Popen(["bash", "-euo", "pipefail", "-c", script], cwd=tmp_path, env=env,
+                                stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        proc.wait(timeout=120)
+    finally:
+        with contextlib.suppress(ProcessLookupError):   # the servers it left running: its own session only
+            os.killpg(proc.pid, signal.SIGTERM)
+    out = log.read_text()
+    assert proc.returncode == 0, out
+    assert re.search(r"x-sim-shard: shard-1\s+x-sim-shard: shard-2", out), out
+    assert re.search(r"^ci-1\tshard-1\tdemo$", out, re.M) and re.search(r"^ci-2\tshard-2\tdemo$", out, re.M), out
