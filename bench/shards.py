@@ -2,7 +2,7 @@
 loopback, against one process without a router. One run, every figure a ratio to that run's
 single process.
 
-    python bench/shards.py            # ~4 minutes; writes its section of bench/RESULTS.md
+    python bench/shards.py            # ~5 minutes; writes its section of bench/RESULTS.md
     python bench/shards.py --quick    # ~1 minute; prints only
 
 Measures (bench/README.md, "Sharding"):
@@ -228,25 +228,34 @@ LAYOUTS = (("alone", 1, None), ("1 shard", 1, "haproxy"), ("2 shards", 2, "hapro
 
 
 def measure_throughput(workdir: Path, sizes: dict, names: list[str]) -> dict:
-    """Each layout in turn (all four cannot share 2 cores fairly at once), the layouts' order
-    reversed on every other repetition; medians of the repetitions."""
+    """Every layout started at once (idle, a process costs next to no CPU), then rounds of short
+    cells, the layouts' order reversed every other round, so that a change in the machine's load
+    hits them all alike; medians over the rounds."""
     runs: dict = {(label, op): [] for label, _, _ in LAYOUTS for op in ("me", "sso")}
-    for rep in range(sizes["reps"]):
-        order = LAYOUTS if rep % 2 == 0 else tuple(reversed(LAYOUTS))
-        for label, count, routed in order:
-            with Cluster(count, workdir, router=routed) as cluster:
-                items = tokens(cluster.port, names)
-                for op in ("me", "sso"):
-                    wrk_many(cluster.port, op, items, sizes["warmup_s"], workdir)
+    clusters = {label: Cluster(count, workdir, router=router) for label, count, router in LAYOUTS}
+    try:
+        items = {}
+        for label, cluster in clusters.items():
+            items[label] = tokens(cluster.start().port, names)
+            for op in ("me", "sso"):
+                wrk_many(cluster.port, op, items[label], sizes["warmup_s"], workdir)
+        for rnd in range(sizes["reps"]):
+            order = list(clusters) if rnd % 2 == 0 else list(reversed(clusters))
+            for op in ("me", "sso"):
+                for label in order:
+                    cluster = clusters[label]
                     cpu0 = cluster.cpu()
-                    r = wrk_many(cluster.port, op, items, sizes["duration_s"], workdir)
+                    r = wrk_many(cluster.port, op, items[label], sizes["duration_s"], workdir)
                     r["cpu_s"] = cluster.cpu() - cpu0
                     r["rps"] = r["ok"] / r["seconds"]
                     r["per_cpu_s"] = r["ok"] / r["cpu_s"] if r["cpu_s"] else float("nan")
                     runs[(label, op)].append(r)
-                    run.log(f"rep {rep} {label:9} {op:3} {r['rps']:7.0f} req/s  "
+                    run.log(f"round {rnd} {label:9} {op:3} {r['rps']:7.0f} req/s  "
                             f"{r['per_cpu_s']:7.0f} req/CPU-s  cpu {r['cpu_s']:.1f}s  "
                             f"p50 {r['p50_ms']:.1f} ms  errors {r['errors']}")
+    finally:
+        for cluster in clusters.values():
+            cluster.stop()
     out = {}
     for key, rs in runs.items():
         out[key] = {k: statistics.median(x[k] for x in rs) for k in ("rps", "per_cpu_s", "p50_ms", "p99_ms")}
@@ -317,8 +326,9 @@ def report(argv, sizes, tput, aff, dead, started, load0) -> str:
         f"{os.cpu_count()} CPUs, load average {load0:.2f} at start: the machine was shared with other "
         "work, so absolute figures are noisy; the ratios are to the lone process measured in the same run. "
         f"HAProxy {haproxy_version()}, deploy/haproxy.cfg as shipped. wrk -t1 -c16 on the same 2 cores "
-        f"(its CPU is not counted); {sizes['duration_s']} s per cell, medians of {sizes['reps']} "
-        f"repetitions, {sizes['namespaces']} namespaces in turn (demo fixture, 8 threads per shard).", "",
+        f"(its CPU is not counted); every layout up at once, {sizes['reps']} rounds of "
+        f"{sizes['duration_s']} s cells in alternating order, medians; {sizes['namespaces']} namespaces "
+        "in turn (demo fixture, 8 threads per shard).", "",
         "| layout | GET /me req/s | ratio | req per CPU-s | ratio "
         "| SSO req/s | ratio | req per CPU-s | ratio |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -372,7 +382,7 @@ def write_section(path: Path, section: str) -> None:
     path.write_text(text)
 
 
-SIZES = {"full": {"reps": 3, "duration_s": 6, "warmup_s": 1, "namespaces": 200, "affinity": 10_000},
+SIZES = {"full": {"reps": 7, "duration_s": 4, "warmup_s": 1, "namespaces": 200, "affinity": 10_000},
          "quick": {"reps": 1, "duration_s": 2, "warmup_s": 1, "namespaces": 40, "affinity": 1_000}}
 
 
