@@ -114,3 +114,9 @@ def test_a_dead_shard_hides_only_its_own_namespaces(shards):
 def test_namespaces_of_one_server(vsee_live, vsee_server):
     result = CliRunner().invoke(main, ["namespaces", "--url", vsee_server])
     assert result.exit_code == 0 and f"{vsee_live.namespace}\t{vsee_server}\t" in result.output
+
+
+def test_one_shard_listed_twice_is_named(shards):
+    twice = shards[0].replace("127.0.0.1", "localhost")
+    result = CliRunner().invoke(main, ["namespaces", "--shards", f"{shards[0]},{twice}"])
+    assert result.exit_code == 1 and "are the same shard (s1): list each shard once" in result.output

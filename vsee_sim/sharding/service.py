@@ -75,19 +75,6 @@ class Shards:
     def remote(self, url: str, namespace: str | None = None) -> Remote:
         return Remote(url, namespace=namespace, admin_token=self.admin_token, timeout=self.timeout)
 
-    def names(self) -> dict[str, str | None]:
-        """URL -> the shard's own name from ``GET /_sim/health`` (None: not a named shard);
-        OSError names the shard that cannot be reached. Two URLs naming the same shard are
-        refused: the list would not match the router's."""
-        out: dict[str, str | None] = {}
-        for url in self.urls:
-            out[url] = self._health(url).get("shard")
-        named = [n for n in out.values() if n]
-        twice = sorted({n for n in named if named.count(n) > 1})
-        if twice:
-            raise ShardsError(f"--shards: two URLs answer as shard {twice[0]}: list each shard once")
-        return out
-
     def _health(self, url: str) -> dict:
         resp = self.remote(url).get("/_sim/health")
         return resp.data if resp.status == 200 else {}
@@ -97,6 +84,7 @@ class Shards:
         a dead shard hides only its own namespaces."""
         rows: list[Row] = []
         problems: list[str] = []
+        seen: dict[str, str] = {}
         for i, url in enumerate(self.urls):
             try:
                 shard = self._health(url).get("shard") or url
@@ -107,6 +95,9 @@ class Shards:
             if resp.status != 200:
                 problems.append(f"{url} answered {resp.status}: {message_of(resp)}")
                 continue
+            if shard in seen:   # two URLs, one process: the list is not the router's
+                problems.append(f"{url} and {seen[shard]} are the same shard ({shard}): list each shard once")
+            seen[shard] = url
             for item in resp.data:
                 name = item["namespace"]
                 rows.append(Row(shard, url, name, item.get("fixture", ""), self.index_of(name) == i))
