@@ -2,7 +2,7 @@
 
 Nothing runs at import. ``config`` keys override the VSEE_SIM_* environment:
 FIXTURE (name or path), SEED, DATA (a TinyDB file to persist to), FLUSH_INTERVAL,
-MAX_BODY_BYTES, CONTROL, ADMIN_TOKEN, SIGNING_SECRET, CORS_ORIGINS.
+MAX_BODY_BYTES, CONTROL, ADMIN_TOKEN, SIGNING_SECRET, CORS_ORIGINS, SHARD.
 """
 
 from __future__ import annotations
@@ -124,10 +124,15 @@ def create_app(config: dict | None = None) -> SimFlask:
     _say_recreated(app)
     app.register_blueprint(docs_ui.bp)
     CORS(app, origins=settings.cors_origins, allow_headers=VSEE_HEADERS,
-         expose_headers=["Retry-After", RECREATED_HEADER], supports_credentials=True, max_age=600)
+         expose_headers=["Retry-After", RECREATED_HEADER, "X-Sim-Shard"], supports_credentials=True,
+         max_age=600)
     _cors_only_with_origin(app)
     install_error_handlers(app)
     app.wsgi_app = BasePaths(app.wsgi_app)
+    if settings.shard:
+        from vsee_sim.sharding.edge import ShardHeader
+
+        app.wsgi_app = ShardHeader(app.wsgi_app, settings.shard)
 
     if settings.data:
         state.datafile = DataFile(settings.data, worlds, settings.flush_interval)

@@ -5,6 +5,8 @@ lives in memory) with the demo clinic loaded by default. ``vsee-sim routes`` lis
 with the base paths it answers under; ``vsee-sim openapi print`` writes the OpenAPI document.
 ``vsee-sim export | import`` save and load a namespace of a running server;
 ``vsee-sim replay`` re-sends a journal (GET /_sim/journal) to a server.
+``vsee-sim namespaces | drop | shard-of`` list, drop and find namespaces, on one server or
+across shards (``--shards URL,URL``: the ring HAProxy uses, vsee_sim/sharding).
 
 Nothing is built before click has parsed the command line: ``--help`` and every usage
 error work without a fixture, and the commands that need an app build it with their
@@ -62,11 +64,14 @@ def _build_app(fixture: str | None, **overrides):
               help="Allow this browser origin (repeat; a regex if it starts with ^). "
                    "Default: any localhost or 127.0.0.1 origin (env VSEE_SIM_CORS_ORIGINS, comma-separated).")
 @click.option("--quiet", is_flag=True, help="No access log.")
-def serve(host, port, fixture, data, seed, threads, no_control, cors_origins, quiet):
+@click.option("--shard", default=None, metavar="NAME",
+              help="This process is the shard NAME behind a router: sent in X-Sim-Shard and /_sim/health "
+                   "(env VSEE_SIM_SHARD). Give each shard its own --data.")
+def serve(host, port, fixture, data, seed, threads, no_control, cors_origins, quiet, shard):
     """Serve the simulator (waitress, one process), one log line per request."""
     from vsee_sim.serving import serve as run
 
-    overrides = {"FIXTURE": fixture, "DATA": data, "SEED": seed}
+    overrides = {"FIXTURE": fixture, "DATA": data, "SEED": seed, "SHARD": shard}
     if no_control:
         overrides["CONTROL"] = False
     if cors_origins:
@@ -114,9 +119,13 @@ def _check_inputs(overrides: dict) -> None:
 
 def _remote_options(func):
     """--url, --namespace, --admin-token: which running simulator and namespace."""
+    return _server_options(click.option("--namespace", "-n", default="default", show_default=True)(func))
+
+
+def _server_options(func):
+    """--url, --admin-token: which running simulator."""
     func = click.option("--admin-token", envvar="VSEE_SIM_ADMIN_TOKEN", default=None,
                         help="X-Sim-Admin-Token, if the server wants one.")(func)
-    func = click.option("--namespace", "-n", default="default", show_default=True)(func)
     return click.option("--url", envvar="VSEE_SIM_URL", default="http://127.0.0.1:8000", show_default=True,
                         help="The running simulator (env VSEE_SIM_URL).")(func)
 
@@ -127,13 +136,49 @@ def _remote(url: str, namespace: str, admin_token: str | None):
     return Remote(url, namespace=namespace, admin_token=admin_token)
 
 
+def _shards_option(func):
+    """--shards URL,URL (--router, --shard-weight): the shards in the router's server order."""
+    func = click.option("--router", envvar="VSEE_SIM_ROUTER", default="haproxy", show_default=True,
+                        type=click.Choice(["haproxy", "nginx"]),
+                        help="Whose hash finds a namespace's shard: deploy/haproxy.cfg's or "
+                             "deploy/nginx.conf's (env VSEE_SIM_ROUTER).")(func)
+    func = click.option("--shard-weight", default=None, type=click.IntRange(1, 256),
+                        help="The router's weight of every server (haproxy.cfg: 16, nginx.conf: 1).")(func)
+    return click.option("--shards", envvar="VSEE_SIM_SHARDS", default=None, metavar="URL,URL",
+                        help="Every shard's own URL, in the order of the router's server lines "
+                             "(ids 1..N); a namespace's shard is found by the router's hash "
+                             "(env VSEE_SIM_SHARDS).")(func)
+
+
+def _shards(shards: str, weight: int | None, admin_token: str | None, router: str = "haproxy"):
+    from vsee_sim.sharding.service import Shards, ShardsError, parse_urls
+
+    try:
+        return Shards(parse_urls(shards), weight, admin_token, router=router)
+    except ShardsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _target(url: str, namespace: str, shards: str | None, weight: int | None, admin_token: str | None,
+            router: str) -> str:
+    """--url, or with --shards the URL of the shard holding ``namespace`` (said on stderr)."""
+    if not shards:
+        return url
+    found = _shards(shards, weight, admin_token, router)
+    target = found.url_for(namespace)
+    click.echo(f"namespace {namespace} is on shard {found.index_of(namespace) + 1} ({target})", err=True)
+    return target
+
+
 @main.command("export")
 @_remote_options
+@_shards_option
 @click.option("--output", "-o", type=click.File("w"), default="-", help="File to write (default: stdout).")
-def export(url, namespace, admin_token, output):
+def export(url, namespace, admin_token, shards, shard_weight, router, output):
     """Save a namespace of a running simulator (GET /_sim/state) as JSON."""
     import json
 
+    url = _target(url, namespace, shards, shard_weight, admin_token, router)
     resp = _call(url, lambda: _remote(url, namespace, admin_token).get("/_sim/state"))
     if resp.status != 200:
         detail = resp.body[:200].decode("utf-8", "replace")
@@ -147,8 +192,10 @@ def export(url, namespace, admin_token, output):
 @main.command("import")
 @click.argument("source", type=click.File("rb"))
 @_remote_options
-def import_(source, url, namespace, admin_token):
+@_shards_option
+def import_(source, url, namespace, admin_token, shards, shard_weight, router):
     """Replace a namespace of a running simulator with an export (POST /_sim/state)."""
+    url = _target(url, namespace, shards, shard_weight, admin_token, router)
     resp = _call(url, lambda: _remote(url, namespace, admin_token).request(
         "POST", "/_sim/state", body=source.read(), headers={"Content-Type": "application/json"}))
     if resp.status != 200:
@@ -156,6 +203,62 @@ def import_(source, url, namespace, admin_token):
         raise click.ClickException(f"{url} refused it ({resp.status}): {message}")
     data = resp.data
     click.echo(f"imported into namespace {data['namespace']}: accounts {', '.join(data['accounts'])}")
+
+
+@main.command("namespaces")
+@_server_options
+@_shards_option
+def namespaces(url, admin_token, shards, shard_weight, router):
+    """List the namespaces of a server (GET /_sim/namespaces), or of every shard with --shards.
+
+    One line each: name, shard, fixture. A namespace found on another shard than the router's
+    hash gives is marked "moved" (the layout changed: export it and import it where it belongs).
+    Exit code 1 if a shard did not answer (the others are still listed).
+    """
+    found = _shards(shards or url, shard_weight, admin_token, router)
+    rows, problems = found.list()
+    for row in rows:
+        moved = "" if row.home else f"  moved: the router sends it to {found.url_for(row.namespace)}"
+        if not row.home and row.namespace == "default":  # every shard has one (its health probes)
+            moved = f"  (this shard's own; the router sends default to {found.url_for('default')})"
+        click.echo(f"{row.namespace}\t{row.shard}\t{row.fixture}{moved}")
+    for line in problems:
+        click.echo(line, err=True)
+    if problems:
+        raise SystemExit(1)
+
+
+@main.command("drop")
+@click.argument("name")
+@_server_options
+@_shards_option
+def drop(name, url, admin_token, shards, shard_weight, router):
+    """Forget the namespace NAME (DELETE /_sim/namespaces/NAME), on the shard that holds it."""
+    found = _shards(shards or url, shard_weight, admin_token, router)
+    target = found.url_for(name)
+    resp = _call(target, lambda: found.drop(name))
+    if resp.status != 200:
+        from vsee_sim.sharding.service import message_of
+
+        raise click.ClickException(f"{target} answered {resp.status}: {message_of(resp)}")
+    click.echo(f"dropped namespace {name} on {target}")
+
+
+@main.command("shard-of")
+@click.argument("names", nargs=-1, required=True)
+@_shards_option
+def shard_of(names, shards, shard_weight, router):
+    """Which shard the router sends each namespace NAME to (no request is sent)."""
+    from vsee_sim.sharding.rules import is_namespace
+
+    if not shards:
+        raise click.ClickException("shard-of needs --shards URL,URL (or VSEE_SIM_SHARDS)")
+    found = _shards(shards, shard_weight, None, router)
+    for name in names:
+        if not is_namespace(name):
+            raise click.ClickException(f"{name!r} is not a namespace name: use 1-64 letters, digits, "
+                                       "'.', '_' or '-', starting with a letter or digit")
+        click.echo(f"{name}\t{found.index_of(name) + 1}\t{found.url_for(name)}")
 
 
 def _call(url: str, send):

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 KIB, MIB = 1024, 1024 * 1024
 SEED_RANGE = (-(2**63), 2**63 - 1)   # a signed 64-bit integer: what ids, exports and data files hold
+_SHARD_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")  # a header-safe token
 PACKAGED_FIXTURES = Path(__file__).resolve().parent / "fixtures"   # in an installed wheel (setup.py)
 REPO_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"     # in a checkout (the source)
 
@@ -47,6 +49,7 @@ class Settings:
     server_threads: int = 8                # the HTTP server's app threads (vsee-sim serve --threads)
     header_timeout: float = 10.0           # seconds for a request's head to arrive (then 408)
     body_timeout: float = 30.0             # seconds more for its body
+    shard: str | None = None               # --shard NAME: this process is one shard (X-Sim-Shard, health)
 
     @classmethod
     def from_env(cls, overrides: dict | None = None) -> Settings:
@@ -58,6 +61,7 @@ class Settings:
             control=_env_bool("VSEE_SIM_CONTROL", True),
             admin_token=os.environ.get("VSEE_SIM_ADMIN_TOKEN") or None,
             signing_secret=os.environ.get("VSEE_SIM_SIGNING_SECRET") or None,
+            shard=(os.environ.get("VSEE_SIM_SHARD") or "").strip() or None,
         )
         for name, kind, low, high in _NUMBERS:
             raw = (os.environ.get("VSEE_SIM_" + name.upper()) or "").strip()
@@ -69,6 +73,9 @@ class Settings:
             name = key.lower()
             if hasattr(s, name) and value is not None:
                 setattr(s, name, value)
+        if s.shard is not None and not _SHARD_NAME.match(s.shard):
+            raise SettingsError(f"--shard / VSEE_SIM_SHARD={s.shard!r}: use 1-64 letters, digits, "
+                                "'.', '_' or '-' (it is sent in the X-Sim-Shard header)")
         if s.max_namespaces == 1 and not s.data:  # with --data every namespace is kept anyway
             raise SettingsError("VSEE_SIM_MAX_NAMESPACES=1: use 0 (no bound) or at least 2 "
                                 "(default and one more)")

@@ -524,6 +524,8 @@ export interface components {
             max_namespaces?: number;
             fixture: string;
             seed: number;
+            /** @description this process's shard name (vsee-sim serve --shard, VSEE_SIM_SHARD; also in the X-Sim-Shard header of every response), null when it is not one of several shards */
+            shard?: string | null;
             write_version: number;
             persisted_version: number | null;
             clock: {

@@ -20,6 +20,9 @@ class HealthOut(OutSchema):
     max_namespaces = fields.Integer(metadata={"description": "VSEE_SIM_MAX_NAMESPACES (0: no bound)"})
     fixture = fields.String(required=True)
     seed = fields.Integer(required=True)
+    shard = fields.String(allow_none=True, metadata={
+        "description": "this process's shard name (vsee-sim serve --shard, VSEE_SIM_SHARD; also in the "
+                       "X-Sim-Shard header of every response), null when it is not one of several shards"})
     write_version = fields.Integer(required=True)
     persisted_version = fields.Integer(required=True, allow_none=True)
     clock = fields.Dict(required=True)

@@ -50,6 +50,7 @@ def health(worlds: Worlds, world: World, datafile: DataFile | None, wait_persist
         "namespaces": len(worlds.names()), "namespaces_evicted": worlds.evicted,
         "namespaces_recreated": worlds.recreated, "max_namespaces": worlds.max_namespaces,
         "fixture": world.fixture_name, "seed": world.seed,
+        "shard": settings.shard if settings is not None else None,
         "write_version": worlds.version, "persisted_version": persisted_version,
         "clock": world.clock.to_dict(),
         **({"persistence": datafile.status()} if datafile else {}),
