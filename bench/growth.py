@@ -51,14 +51,19 @@ class Client:
     def request(self, method: str, path: str, headers: dict | None = None,
                 body: bytes | None = None) -> tuple[int, bytes]:
         headers = {"X-Sim-Namespace": self.namespace, **(headers or {})}
-        try:
-            self.conn.request(method, path, body=body, headers=headers)
-            resp = self.conn.getresponse()
-            return resp.status, resp.read()
-        except (OSError, http.client.HTTPException):
-            self.conn.close()
-            self.conn = http.client.HTTPConnection(runner.HOST, self.port, timeout=120)
-            raise
+        for attempt in (1, 2):
+            try:
+                self.conn.request(method, path, body=body, headers=headers)
+                resp = self.conn.getresponse()
+                return resp.status, resp.read()
+            except (ConnectionError, http.client.RemoteDisconnected):
+                # the server closes a keep-alive connection idle for 120 s (while the other
+                # levels were measured) before reading a request: send it again, once
+                self.conn.close()
+                self.conn = http.client.HTTPConnection(runner.HOST, self.port, timeout=120)
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     def json(self, method: str, path: str, headers: dict | None = None, body=None) -> dict:
         raw = json.dumps(body).encode() if body is not None else None
