@@ -44,6 +44,8 @@ MAX_BODY = 512 * 1024 * 1024         # an import of 50k users is ~25 MB
 class Client:
     """One keep-alive connection to the server, for one namespace."""
 
+    clock = staticmethod(time.perf_counter)
+
     def __init__(self, port: int, namespace: str):
         self.port, self.namespace = port, namespace
         self.conn = http.client.HTTPConnection(runner.HOST, port, timeout=120)
@@ -74,6 +76,24 @@ class Client:
         return json.loads(data)
 
 
+class InProcess(Client):
+    """The same requests to an in-process app (Flask's test client): ``--in-process`` times
+    the thread's CPU (``time.thread_time``), which other work on the machine barely moves, as a
+    second opinion on flatness when the HTTP figures are noisy. Not the shipped server."""
+
+    clock = staticmethod(time.thread_time)
+
+    def __init__(self, app, namespace: str):
+        self.namespace = namespace
+        self.client = app.test_client()
+
+    def request(self, method: str, path: str, headers: dict | None = None,
+                body: bytes | None = None) -> tuple[int, bytes]:
+        headers = {"X-Sim-Namespace": self.namespace, **(headers or {})}
+        resp = self.client.open(path, method=method, headers=headers, data=body)
+        return resp.status_code, resp.get_data()
+
+
 def seed(client: Client, base: dict, case, n: int) -> None:
     doc = copy.deepcopy(base)
     grown = growth_cases.Doc(doc)
@@ -89,9 +109,9 @@ def time_op(client: Client, op: Op, i: int) -> tuple[float, int]:
     """One timed request (its unmeasured preparation and clean-up around it): seconds, items."""
     ctx = op.prepare(client, i) if op.prepare else {}
     method, path, headers, body = op.build(i, ctx)
-    t0 = time.perf_counter()
+    t0 = client.clock()
     status, data = client.request(method, path, headers, body)
-    elapsed = time.perf_counter() - t0
+    elapsed = client.clock() - t0
     if status != 200:
         raise RuntimeError(f"{op.name} in {client.namespace}: {status} {data[:300]!r}")
     items = 1
@@ -102,12 +122,13 @@ def time_op(client: Client, op: Op, i: int) -> tuple[float, int]:
     return elapsed, items
 
 
-def measure_case(port: int, base: dict, case, quick: bool) -> list[dict]:
+def measure_case(connect, base: dict, case, quick: bool) -> list[dict]:
+    """``connect(namespace)`` -> a Client (HTTP) or InProcess."""
     mode = "quick" if quick else "full"
     levels = [max(10, n // 10) if quick and not case.bounded else n for n in case.levels]
     clients = {}
     for n in levels:
-        c = clients[n] = Client(port, f"growth-{case.name}-{n}-{runner.RUN_ID}")
+        c = clients[n] = connect(f"growth-{case.name}-{n}-{runner.RUN_ID}")
         t0 = time.perf_counter()
         seed(c, base, case, n)
         runner.log(f"{case.name}: seeded {n} in {time.perf_counter() - t0:.1f} s")
@@ -141,7 +162,6 @@ def measure_case(port: int, base: dict, case, quick: bool) -> list[dict]:
         rows.append(row)
     for c in clients.values():
         c.request("DELETE", f"/_sim/namespaces/{c.namespace}")
-        c.conn.close()
     return rows
 
 
@@ -149,7 +169,8 @@ def fmt_ms(v: float, per_item: bool) -> str:
     return f"{v * 1e3:.1f} us" if per_item and v < 0.1 else f"{v:.2f} ms"
 
 
-def report(rows: list[dict], version: str, seconds: float, load: tuple[str, str], quick: bool) -> str:
+def report(rows: list[dict], version: str, seconds: float, load: tuple[str, str], quick: bool,
+           in_process: bool = False) -> str:
     worst = max((r["p50"][r["levels"][-1]] / r["p50"][r["levels"][0]] for r in rows), default=0)
     flat = sum(1 for r in rows if r["p50"][r["levels"][1]] / r["p50"][r["levels"][0]] <= 1.2)
     L = ["## Growth per collection (bench/growth.py, issue 14)", "",
@@ -157,10 +178,14 @@ def report(rows: list[dict], version: str, seconds: float, load: tuple[str, str]
          + (" (--quick: levels / 10)" if quick else ""),
          f"- Machine: nproc {os.cpu_count()}, Python {sys.version.split()[0]}; load average at start "
          f"{load[0]}, at end {load[1]}",
-         "- Server: `vsee-sim serve --fixture demo --seed 1 --threads 8 --quiet` (waitress), one "
-         "namespace per level seeded through `POST /_sim/state`; http.client, one keep-alive "
-         f"connection, concurrency 1; {ROUNDS['quick' if quick else 'full']} rounds alternating "
-         "between the levels, samples pooled per cell",
+         ("- In process (`--in-process`): Flask's test client, the thread's CPU time per request "
+          "(not the shipped server: a second opinion on flatness); "
+          if in_process else
+          "- Server: `vsee-sim serve --fixture demo --seed 1 --threads 8 --quiet` (waitress); "
+          "http.client, one keep-alive connection, concurrency 1; ")
+         + "one namespace per level seeded through `POST /_sim/state`; "
+         f"{ROUNDS['quick' if quick else 'full']} rounds alternating between the levels, "
+         "samples pooled per cell",
          "- Lists whose result grows with the data: time per returned item (`/item`); "
          "`items` is the median number returned at the largest level",
          f"- {flat} of {len(rows)} operations within 1.2x from the first to the second level (p50); "
@@ -187,7 +212,8 @@ def report(rows: list[dict], version: str, seconds: float, load: tuple[str, str]
     return "\n".join(L) + "\n"
 
 
-def run(quick: bool = False, only: list[str] | None = None, live: bool = False) -> str:
+def run(quick: bool = False, only: list[str] | None = None, live: bool = False,
+        in_process: bool = False) -> str:
     """Spawn one server, measure every case (or ``only`` these), return the markdown section."""
     started = time.perf_counter()
     load0 = " ".join(Path("/proc/loadavg").read_text().split()[:3])
@@ -196,6 +222,17 @@ def run(quick: bool = False, only: list[str] | None = None, live: bool = False) 
         known = ", ".join(c.name for c in growth_cases.CASES)
         raise SystemExit(f"--only: unknown case; the cases are: {known}")
     rows: list[dict] = []
+    if in_process:
+        os.environ.update(VSEE_SIM_MAX_BODY_BYTES=str(MAX_BODY), VSEE_SIM_MAX_NAMESPACES="0")
+        from vsee_sim.app import create_app
+
+        app = create_app({"FIXTURE": "demo", "SEED": 1})
+        base = InProcess(app, f"growth-base-{runner.RUN_ID}").json("GET", "/_sim/state")
+        for case in cases:
+            rows.extend(measure_case(lambda ns: InProcess(app, ns), base, case, quick))
+        load = (load0, " ".join(Path("/proc/loadavg").read_text().split()[:3]))
+        version = runner.code_version(HERE.parent) + ", in process"
+        return report(rows, version, time.perf_counter() - started, load, quick, in_process=True)
     with tempfile.TemporaryDirectory(prefix="vsee-growth-") as tmp:
         workdir = Path(tmp)
         if live:
@@ -211,7 +248,7 @@ def run(quick: bool = False, only: list[str] | None = None, live: bool = False) 
             server.wait_healthy()
             base = Client(port, f"growth-base-{runner.RUN_ID}").json("GET", "/_sim/state")
             for case in cases:
-                rows.extend(measure_case(port, base, case, quick))
+                rows.extend(measure_case(lambda ns: Client(port, ns), base, case, quick))
     load = (load0, " ".join(Path("/proc/loadavg").read_text().split()[:3]))
     return report(rows, version, time.perf_counter() - started, load, quick)
 
@@ -221,10 +258,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quick", action="store_true", help="levels / 10 and fewer samples (under a minute)")
     p.add_argument("--only", default="", help="comma-separated case names (default: all)")
     p.add_argument("--live", action="store_true", help="the server imports the working tree as it is")
+    p.add_argument("--in-process", action="store_true",
+                   help="time the thread's CPU per request in an in-process app (a second opinion)")
     p.add_argument("--out", default=None, help="also write the markdown section to this file")
     args = p.parse_args(argv)
     only = [x.strip() for x in args.only.split(",") if x.strip()] or None
-    text = run(args.quick, only, args.live)
+    text = run(args.quick, only, args.live, args.in_process)
     print(text)
     if args.out:
         Path(args.out).write_text(text)
