@@ -11,14 +11,13 @@ compared with a scan of a plain model (a list in insertion order).
 
 from __future__ import annotations
 
-import copy
 import json
 
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
-from store_helpers import Boom
+from store_helpers import nested_transactions
 
 from vsee_sim.core.collection import Collection, index, number
 from vsee_sim.core.indexes import INDEXES
@@ -117,31 +116,12 @@ class IndexMachine(RuleBasedStateMachine):
         apply(self.colls, op)
         model_apply(self.model, op)
 
-    @rule(ops=st.lists(WRITE, max_size=5), inner=st.lists(WRITE, max_size=4),
+    @rule(ops=st.lists(WRITE, max_size=5), inner=st.lists(WRITE, max_size=4), after=st.lists(WRITE, max_size=2),
           inner_fails=st.booleans(), outer_fails=st.booleans())
-    def transaction(self, ops, inner, inner_fails, outer_fails):
-        model = copy.deepcopy(self.model)
-        try:
-            with self.world.transaction():
-                for op in ops:
-                    apply(self.colls, op)
-                    model_apply(model, op)
-                nested = copy.deepcopy(model)
-                try:
-                    with self.world.transaction():
-                        for op in inner:
-                            apply(self.colls, op)
-                            model_apply(nested, op)
-                        if inner_fails:
-                            raise Boom
-                    model = nested
-                except Boom:
-                    pass
-                if outer_fails:
-                    raise Boom
-            self.model = model
-        except Boom:
-            pass
+    def transaction(self, ops, inner, after, inner_fails, outer_fails):
+        self.model = nested_transactions(self.world, self.model, lambda op: apply(self.colls, op), model_apply,
+                                         ops, inner, after, inner_fails, outer_fails)
+        assert self.world.log.entries is None
 
     @rule()
     def reload(self):
