@@ -128,7 +128,7 @@ class Collection:
     Each record keeps the sequence number of its first insert, so ``all()`` and
     ``find()`` stay in insertion order through updates and rolled-back deletes.
 
-    ``indexes`` are the ones declared for this kind of collection (``store.INDEXES``): a
+    ``indexes`` are the ones declared for this kind of collection (``core.indexes``): a
     query by any other is a programming error (LookupError). None (a collection made on its
     own, or a kind with nothing declared) allows any. Declared or not, an index is built on
     its first query and from then on kept by every write, undo and reload of the collection.
@@ -310,7 +310,7 @@ class Collection:
         idx = self._indexes.get(spec)
         if idx is None:
             if self.declared is not None and spec not in self.declared:
-                raise LookupError(f"{self.name}: no index {spec} is declared (store.INDEXES)")
+                raise LookupError(f"{self.name}: no index {spec} is declared (core/indexes.py)")
             idx = {}
             ordered: dict[Hashable, list[tuple[int, str]]] | None = {} if spec.order else None
             for key, record in self.records.items():

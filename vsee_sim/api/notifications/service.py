@@ -17,7 +17,8 @@ Deviations from VSee, and choices where the documentation is silent
   ``before`` exclusive; a page never ends inside a group of equal mtimes. ``notify``
   keeps each user's mtimes unique (a tie is bumped by 1 ms). ``time`` is a number.
 - The badge counts new (``is_new``) unread notifications; reading one clears both flags,
-  resetting the badge clears ``is_new`` on all of the caller's.
+  resetting the badge clears ``is_new`` on all of the caller's (those whose ``is_new`` is
+  true or unset: found by index; an imported record with some other non-false value keeps it).
 """
 
 from __future__ import annotations
