@@ -44,8 +44,10 @@ def current(ctx: Ctx) -> dict | None:
     user = ctx.require_user()
     expire_waiting(ctx)
     field = "provider_id" if users.is_provider(user) else "member_id"
-    # by (user, status): a user's active visits are few, their history and the clinic's are not
-    mine = [v for status in rules.ACTIVE for v in ctx.db.visits.find((field, "status"), (user["id"], status))]
+    # by (user, status): a call in progress, or (a patient) a walk-in waiting; never the user's
+    # history or the appointments booked ahead, however many there are
+    statuses = (rules.IN_PROGRESS,) if field == "provider_id" else (rules.IN_PROGRESS, rules.PENDING)
+    mine = [v for status in statuses for v in ctx.db.visits.find((field, "status"), (user["id"], status))]
     in_call = [v for v in mine if int(v["status"]) == rules.IN_PROGRESS]
     if in_call:
         return present(ctx, max(in_call, key=lambda v: int(v.get("actual_start") or 0)))
