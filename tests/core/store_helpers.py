@@ -46,3 +46,35 @@ def small_loader(calls: list | None = None):
             calls.append(name)
         return copy.deepcopy(SMALL) if name == "small" else {"accounts": [{"code": name}]}
     return load
+
+
+def nested_transactions(world, model, write, model_write, ops, inner, after, inner_fails: bool,
+                        outer_fails: bool):
+    """Apply ``ops``, a nested transaction of ``inner`` (failing if ``inner_fails``), then
+    ``after``, all in one transaction (failing if ``outer_fails``), to the world by ``write``
+    and to a copy of ``model`` by ``model_write``; returns the model as it should now be."""
+    new = copy.deepcopy(model)
+    try:
+        with world.transaction():
+            for op in ops:
+                write(op)
+                model_write(new, op)
+            nested = copy.deepcopy(new)
+            try:
+                with world.transaction():
+                    for op in inner:
+                        write(op)
+                        model_write(nested, op)
+                    if inner_fails:
+                        raise Boom
+                new = nested
+            except Boom:
+                pass
+            for op in after:
+                write(op)
+                model_write(new, op)
+            if outer_fails:
+                raise Boom
+        return new
+    except Boom:
+        return model

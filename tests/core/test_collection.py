@@ -6,13 +6,11 @@ succeed, fail or nest; the model is a list of records in insertion order.
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
-from store_helpers import FIXTURE, SMALL, Boom, ids, small_loader, without_now  # noqa: F401
+from store_helpers import FIXTURE, SMALL, Boom, ids, nested_transactions, small_loader, without_now  # noqa: F401
 
 from vsee_sim.core.collection import Collection
 from vsee_sim.core.errors import NotFound
@@ -262,31 +260,8 @@ class CollectionMachine(RuleBasedStateMachine):
 
     @rule(ops=OPS, inner=OPS, after=OPS, inner_fails=st.booleans(), outer_fails=st.booleans())
     def transaction(self, ops, inner, after, inner_fails, outer_fails):
-        model = copy.deepcopy(self.model)
-        try:
-            with self.world.transaction():
-                for op in ops:
-                    coll_apply(self.coll, op)
-                    model_apply(model, op)
-                nested = copy.deepcopy(model)
-                try:
-                    with self.world.transaction():
-                        for op in inner:
-                            coll_apply(self.coll, op)
-                            model_apply(nested, op)
-                        if inner_fails:
-                            raise Boom
-                    model = nested
-                except Boom:
-                    pass
-                for op in after:
-                    coll_apply(self.coll, op)
-                    model_apply(model, op)
-                if outer_fails:
-                    raise Boom
-            self.model = model
-        except Boom:
-            pass
+        self.model = nested_transactions(self.world, self.model, lambda op: coll_apply(self.coll, op), model_apply,
+                                         ops, inner, after, inner_fails, outer_fails)
         assert self.world.log.entries is None
 
     @rule(field=st.sampled_from(FIELDS), value=VALUES, fold=st.booleans())

@@ -12,8 +12,11 @@ transaction can put the old one back if the request fails half-way.
 
 from __future__ import annotations
 
+import bisect
 import itertools
-from collections.abc import Hashable, Iterable
+import re
+from collections.abc import Hashable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from vsee_sim.core.errors import NotFound
@@ -84,22 +87,65 @@ class TxLog:
         return taken
 
 
+@dataclass(frozen=True)
+class Index:
+    """An index of a collection: records by the value of ``fields`` (one, or several for a
+    compound key), case-folded strings if ``fold``; with ``each``, by every element of a list
+    field (a room's ``provider_ids``); with ``order``, each bucket is also kept sorted by that
+    field's number (then the key), for newest-first pages without a sort."""
+
+    fields: tuple[str, ...]
+    fold: bool = False
+    each: bool = False
+    order: str | None = None
+
+    def keys(self, record: dict) -> tuple:
+        """The bucket keys this record is filed under (none, one, or one per list element)."""
+        if self.each:
+            value = record.get(self.fields[0])
+            if not isinstance(value, (list, tuple)):
+                return ()
+            return tuple(dict.fromkeys(_index_key(v, self.fold) for v in value))
+        if len(self.fields) == 1:
+            return (_index_key(record.get(self.fields[0]), self.fold),)
+        return (tuple(_index_key(record.get(f), self.fold) for f in self.fields),)
+
+    def key_of(self, value: Any) -> Hashable:
+        """The bucket key a query for ``value`` (a tuple for a compound index) looks up."""
+        if len(self.fields) > 1 and not self.each:
+            return tuple(_index_key(v, self.fold) for v in value)
+        return _index_key(value, self.fold)
+
+
+def index(field: str | tuple[str, ...], *, fold: bool = False, each: bool = False,
+          order: str | None = None) -> Index:
+    return Index((field,) if isinstance(field, str) else tuple(field), fold, each, order)
+
+
 class Collection:
     """Records of one kind by key, in insertion order, with indexes built on first use.
 
     Each record keeps the sequence number of its first insert, so ``all()`` and
     ``find()`` stay in insertion order through updates and rolled-back deletes.
+
+    ``indexes`` are the ones declared for this kind of collection (``core.indexes``): a
+    query by any other is a programming error (LookupError). None (a collection made on its
+    own, or a kind with nothing declared) allows any. Declared or not, an index is built on
+    its first query and from then on kept by every write, undo and reload of the collection.
     """
 
-    def __init__(self, name: str, key: str = "id", log: TxLog | None = None, path: tuple = ()):
+    def __init__(self, name: str, key: str = "id", log: TxLog | None = None, path: tuple = (),
+                 indexes: Iterable[Index] | None = None):
         self.name = name
         self.key = key
         self.path = path  # where it lives in its namespace, for the --data log: ("tokens",)...
         self.records: dict[str, dict] = {}
         self._seq: dict[str, int] = {}
         self._next_seq = 0
-        self._indexes: dict[tuple[str, bool], dict[Hashable, dict[str, None]]] = {}
-        self._unsorted: set[tuple[str, bool, Hashable]] = set()
+        self.declared = frozenset(indexes) if indexes is not None else None
+        self._indexes: dict[Index, dict[Hashable, dict[str, None]]] = {}
+        self._ordered: dict[Index, dict[Hashable, list[tuple[int, str]]]] = {}
+        self._unsorted: set[tuple[Index, Hashable]] = set()
         self._log = log or TxLog()
 
     # -- reads -----------------------------------------------------------
@@ -121,16 +167,42 @@ class Collection:
     def all(self) -> list[dict]:
         return list(self.records.values())
 
-    def find(self, field: str, value: Any, *, fold: bool = False) -> list[dict]:
-        """Records whose ``field`` equals ``value`` (case-folded if ``fold``), in insertion order."""
-        return [self.records[k] for k in self._bucket(field, fold, value)]
+    def first(self) -> dict | None:
+        """The oldest record (insertion order), without copying the collection."""
+        return next(iter(self.records.values()), None)
 
-    def find_one(self, field: str, value: Any, *, fold: bool = False) -> dict | None:
-        keys = self._bucket(field, fold, value)
+    def newest(self) -> Iterator[dict]:
+        """Every record, newest first (reverse insertion order), lazily."""
+        return reversed(self.records.values())
+
+    def find(self, field: str | tuple[str, ...], value: Any, *, fold: bool = False,
+             each: bool = False) -> list[dict]:
+        """Records whose ``field`` equals ``value`` (case-folded if ``fold``; for a tuple of
+        fields, a tuple of values; with ``each``, records whose list ``field`` holds ``value``),
+        in insertion order."""
+        return [self.records[k] for k in self._bucket(index(field, fold=fold, each=each), value)]
+
+    def find_one(self, field: str | tuple[str, ...], value: Any, *, fold: bool = False,
+                 each: bool = False) -> dict | None:
+        keys = self._bucket(index(field, fold=fold, each=each), value)
         return self.records[next(iter(keys))] if keys else None
 
-    def count(self, field: str, value: Any, *, fold: bool = False) -> int:
-        return len(self._index(field, fold).get(_index_key(value, fold), ()))
+    def count(self, field: str | tuple[str, ...], value: Any, *, fold: bool = False,
+              each: bool = False) -> int:
+        spec = index(field, fold=fold, each=each)
+        return len(self._index(spec).get(spec.key_of(value), ()))
+
+    def ordered(self, field: str | tuple[str, ...], value: Any, order: str, *,
+                below: int | None = None) -> Iterator[dict]:
+        """Records whose ``field`` equals ``value``, by ``order`` (its number: ``number``),
+        highest first, then by key, highest first; only those whose number is < ``below``.
+        Lazy: a page of 20 costs 20 steps (and a bisection), however many records match."""
+        spec = index(field, order=order)
+        self._index(spec)
+        entries = self._ordered[spec].get(spec.key_of(value), [])
+        end = len(entries) if below is None else bisect.bisect_left(entries, (below, ""))
+        records = self.records
+        return (records[entries[i][1]] for i in range(end - 1, -1, -1))
 
     # -- writes ----------------------------------------------------------
     def insert(self, record: dict) -> dict:
@@ -197,41 +269,61 @@ class Collection:
                 next(newest_first)
                 if self._seq[next(newest_first)] > seq:  # a rolled-back delete: back to its place
                     self.records = dict(sorted(self.records.items(), key=lambda kv: self._seq[kv[0]]))
-        for (field, fold), index in self._indexes.items():
-            before = _index_key(old.get(field), fold) if old is not None else _MISSING
-            after = _index_key(new.get(field), fold) if new is not None else _MISSING
-            if before == after and before is not _MISSING:
+        for spec, idx in self._indexes.items():
+            before = spec.keys(old) if old is not None else ()
+            after = spec.keys(new) if new is not None else ()
+            ordered = self._ordered.get(spec)
+            if ordered is not None and _moved(spec, old, new):
+                gone, came = before, after  # its place in the order changes: out of each, back in
+            elif before == after:
                 continue
-            if before is not _MISSING:
-                bucket = index.get(before)
+            else:
+                gone = [v for v in before if v not in after]
+                came = [v for v in after if v not in before]
+            for value in gone:
+                bucket = idx.get(value)
                 if bucket is not None:
                     bucket.pop(key, None)
                     if not bucket:
-                        del index[before]
-                        self._unsorted.discard((field, fold, before))
-            if after is not _MISSING:
-                bucket = index.setdefault(after, {})
+                        del idx[value]
+                        self._unsorted.discard((spec, value))
+                if ordered is not None:
+                    _unfile(ordered, value, (number(old.get(spec.order)), key))
+            for value in came:
+                bucket = idx.setdefault(value, {})
                 if bucket and self._seq[next(reversed(bucket))] > self._seq[key]:
-                    self._unsorted.add((field, fold, after))
+                    self._unsorted.add((spec, value))
                 bucket[key] = None
+                if ordered is not None:
+                    bisect.insort(ordered.setdefault(value, []), (number(new.get(spec.order)), key))
 
-    def _bucket(self, field: str, fold: bool, value: Any) -> dict[str, None]:
-        index = self._index(field, fold)
-        value = _index_key(value, fold)
-        bucket = index.get(value, {})
-        if (field, fold, value) in self._unsorted:
-            bucket = index[value] = dict.fromkeys(sorted(bucket, key=self._seq.__getitem__))
-            self._unsorted.discard((field, fold, value))
+    def _bucket(self, spec: Index, value: Any) -> dict[str, None]:
+        idx = self._index(spec)
+        value = spec.key_of(value)
+        bucket = idx.get(value, {})
+        if (spec, value) in self._unsorted:
+            bucket = idx[value] = dict.fromkeys(sorted(bucket, key=self._seq.__getitem__))
+            self._unsorted.discard((spec, value))
         return bucket
 
-    def _index(self, field: str, fold: bool = False) -> dict[Hashable, dict[str, None]]:
-        index = self._indexes.get((field, fold))
-        if index is None:
-            index = {}
+    def _index(self, spec: Index) -> dict[Hashable, dict[str, None]]:
+        idx = self._indexes.get(spec)
+        if idx is None:
+            if self.declared is not None and spec not in self.declared:
+                raise LookupError(f"{self.name}: no index {spec} is declared (core/indexes.py)")
+            idx = {}
+            ordered: dict[Hashable, list[tuple[int, str]]] | None = {} if spec.order else None
             for key, record in self.records.items():
-                index.setdefault(_index_key(record.get(field), fold), {})[key] = None
-            self._indexes[(field, fold)] = index
-        return index
+                for value in spec.keys(record):
+                    idx.setdefault(value, {})[key] = None
+                    if ordered is not None:
+                        ordered.setdefault(value, []).append((number(record.get(spec.order)), key))
+            if ordered is not None:
+                for entries in ordered.values():
+                    entries.sort()
+                self._ordered[spec] = ordered
+            self._indexes[spec] = idx
+        return idx
 
     def _restore(self, key: str, old: dict | None, seq: int | None) -> None:
         """Undo one write without logging it; a record comes back to its old place."""
@@ -246,7 +338,39 @@ class Collection:
             self._store(key, old, None)  # undo a delete
 
 
-_MISSING = object()
+_INT = re.compile(r"-?[0-9]{1,30}")
+
+
+def number(value: Any) -> int:
+    """A field's value as an int for an ordered index: ints, finite floats and strings of
+    digits; 0 for anything else (booleans too). Never raises."""
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value == value and abs(value) != float("inf"):
+        return int(value)
+    if isinstance(value, str) and _INT.fullmatch(value.strip()):
+        return int(value)
+    return 0
+
+
+def _moved(spec: Index, old: dict | None, new: dict | None) -> bool:
+    """Did a write change the sort number of an ordered index's entry?"""
+    if old is None or new is None:
+        return True
+    return number(old.get(spec.order)) != number(new.get(spec.order))
+
+
+def _unfile(ordered: dict[Hashable, list[tuple[int, str]]], value: Hashable, entry: tuple[int, str]) -> None:
+    entries = ordered.get(value)
+    if entries is None:
+        return
+    i = bisect.bisect_left(entries, entry)
+    if i < len(entries) and entries[i] == entry:
+        del entries[i]
+    if not entries:
+        del ordered[value]
 
 
 def _index_key(value: Any, fold: bool) -> Hashable:

@@ -19,6 +19,7 @@ from typing import Any
 from vsee_sim.core.clock import Clock
 from vsee_sim.core.collection import Collection, TxLog, Versions
 from vsee_sim.core.ids import Ids, namespace_seed
+from vsee_sim.core.indexes import declared
 
 # Kinds whose fixture lists are account data rather than collections.
 ACCOUNT_META_LISTS = ("api_keys", "eligibility")
@@ -39,7 +40,8 @@ class AccountDB:
     def collection(self, name: str) -> Collection:
         found = self.collections.get(name)
         if found is None:
-            found = self.collections[name] = Collection(name, "id", self._log, ("account", self.code, name))
+            found = self.collections[name] = Collection(name, "id", self._log, ("account", self.code, name),
+                                                          declared(name))
         return found
 
     def __getattr__(self, name: str) -> Collection:
@@ -64,8 +66,9 @@ class World:
         self.clock = Clock()
         self.ids = Ids(namespace_seed(seed, name))
         self.accounts: dict[str, AccountDB] = {}
-        self.tokens = Collection("tokens", "token", self.log, ("tokens",))
-        self.outbox = Collection("outbox", "id", self.log, ("outbox",))  # what the real service would send
+        self.tokens = Collection("tokens", "token", self.log, ("tokens",), declared("tokens"))
+        # what the real service would send
+        self.outbox = Collection("outbox", "id", self.log, ("outbox",), declared("outbox"))
         # The control plane's own state (webhooks, deliveries, faults, autopilot): exported,
         # snapshotted and persisted with the namespace, emptied by a reset.
         self.sim: dict[str, Collection] = {}
@@ -89,7 +92,7 @@ class World:
         """A control-plane collection of this namespace (``webhooks``, ``faults``...)."""
         found = self.sim.get(kind)
         if found is None:
-            found = self.sim[kind] = Collection(kind, "id", self.log, ("sim", kind))
+            found = self.sim[kind] = Collection(kind, "id", self.log, ("sim", kind), declared(kind))
         return found
 
     def touch(self) -> None:
@@ -105,8 +108,8 @@ class World:
         """
         validate_fixture(fixture)
         self.accounts.clear()
-        self.tokens = Collection("tokens", "token", self.log, ("tokens",))
-        self.outbox = Collection("outbox", "id", self.log, ("outbox",))
+        self.tokens = Collection("tokens", "token", self.log, ("tokens",), declared("tokens"))
+        self.outbox = Collection("outbox", "id", self.log, ("outbox",), declared("outbox"))
         self.sim = {}
         self.default_account = fixture.get("default_account") or ""
         for account in fixture.get("accounts", []):

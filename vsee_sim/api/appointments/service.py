@@ -154,9 +154,9 @@ def free_providers(ctx: Ctx, room: dict, start: int, end: int, consultation: dic
 
 def busy_of(ctx: Ctx, provider_id: str) -> rules.Busy:
     """The intervals in which visits take this provider (any room)."""
-    # by status: the visits that can take a slot are few; a provider's history grows forever
-    found = [v for status in TAKING_STATUSES for v in ctx.db.visits.find("status", status)
-             if str(v.get("provider_id")) == str(provider_id)]
+    # by (provider, status): the visits that can take a slot are few; a provider's history grows forever
+    found = [v for status in TAKING_STATUSES
+             for v in ctx.db.visits.find(("provider_id", "status"), (str(provider_id), status))]
     intervals = []
     for visit in found:
         if _int(visit.get("type")) in (WALK_IN, ECONSULT) or _int(visit.get("status")) not in TAKING_STATUSES:

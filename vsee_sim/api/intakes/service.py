@@ -283,13 +283,10 @@ def _member_for(ctx: Ctx, user: dict | None, args: dict) -> str | None:
 # -- lookups ---------------------------------------------------------------------------
 def _fallback_room(ctx: Ctx, provider_id: str | None) -> str | None:
     """The provider's first room, else the account's default room (else its first)."""
-    all_rooms = ctx.db.rooms.all()
-    if provider_id:
-        for room in all_rooms:
-            if provider_id in [str(p) for p in room.get("provider_ids") or []]:
-                return room["code"]
-    default = next((r for r in all_rooms if r.get("default")), all_rooms[0] if all_rooms else None)
-    return default["code"] if default else None
+    rooms = ctx.db.rooms
+    room = rooms.find_one("provider_ids", str(provider_id), each=True) if provider_id else None
+    room = room or rooms.find_one("default", True) or rooms.first()
+    return room["code"] if room else None
 
 
 def _consultation(ctx: Ctx, room_code: str | None, consultation_id: str | None) -> dict | None:

@@ -15,15 +15,15 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 
+from vsee_sim.core.collection import number
 from vsee_sim.core.errors import BadRequest
 
 DEFAULT_LIMIT, MAX_LIMIT = 10, 100
 EMAIL, APNS, GCM = 10, 30, 40
 ENDPOINT_TYPES = {EMAIL: None, APNS: "APNS", GCM: "GCM"}   # type -> SNS platform (email has none)
 MAX_KEY_LENGTH = 4096   # an FCM registration id is ~160 characters; APNs tokens 64 hex
-_INT = re.compile(r"-?[0-9]{1,30}")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # uuid5 namespace of the fake SNS endpoint ids: the same device key gives the same ARN.
 _ARN_NS = uuid.UUID("6f1c3d2e-5a4b-4c8d-9e0f-1a2b3c4d5e6f")
@@ -31,17 +31,9 @@ _ARN_NS = uuid.UUID("6f1c3d2e-5a4b-4c8d-9e0f-1a2b3c4d5e6f")
 
 # -- paging -------------------------------------------------------------------------------------
 def mtime_of(record: dict) -> int:
-    """A record's ``mtime`` as an int (0 for a missing or malformed one: never a 500)."""
-    value = record.get("mtime")
-    if isinstance(value, bool):
-        return 0
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value == value and abs(value) != float("inf"):
-        return int(value)
-    if isinstance(value, str) and _INT.fullmatch(value.strip()):
-        return int(value)
-    return 0
+    """A record's ``mtime`` as an int (0 for a missing or malformed one: never a 500); the
+    same number the store's ordered index sorts by (``collection.number``)."""
+    return number(record.get("mtime"))
 
 
 def _order_key(record: dict) -> tuple[int, str]:
@@ -55,24 +47,26 @@ def newest_first(records: Iterable[dict]) -> list[dict]:
 
 def page(records: Iterable[dict], limit: int = DEFAULT_LIMIT, before: int | None = None) -> list[dict]:
     """The ``limit`` newest records with ``mtime < before``, plus any that tie the last one's ``mtime``."""
+    return page_of_newest(newest_first(r for r in records if before is None or mtime_of(r) < before), limit)
+
+
+def page_of_newest(newest: Iterable[dict], limit: int = DEFAULT_LIMIT) -> list[dict]:
+    """``page`` of records already newest first (``newest_first``'s order) and below ``before``:
+    reads only as far as the page and its ties, so a page costs the same for any history."""
     if limit < 1:
         raise ValueError("limit must be at least 1")
-    ordered = newest_first(r for r in records if before is None or mtime_of(r) < before)
-    chosen = ordered[:limit]
-    if chosen:
-        last = mtime_of(chosen[-1])
-        for record in ordered[limit:]:
-            if mtime_of(record) != last:
-                break
-            chosen.append(record)
+    chosen: list[dict] = []
+    for record in newest:
+        if len(chosen) >= limit and mtime_of(record) != mtime_of(chosen[-1]):
+            break
+        chosen.append(record)
     return chosen
 
 
-def unique_mtime(now_ms: int, taken: Iterable[int]) -> int:
+def unique_mtime(now_ms: int, taken: Container[int]) -> int:
     """``now_ms``, or the first later ms not already one of the user's ``mtime``s."""
-    used = set(taken)
     mtime = now_ms
-    while mtime in used:
+    while mtime in taken:
         mtime += 1
     return mtime
 

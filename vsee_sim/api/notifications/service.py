@@ -17,10 +17,13 @@ Deviations from VSee, and choices where the documentation is silent
   ``before`` exclusive; a page never ends inside a group of equal mtimes. ``notify``
   keeps each user's mtimes unique (a tie is bumped by 1 ms). ``time`` is a number.
 - The badge counts new (``is_new``) unread notifications; reading one clears both flags,
-  resetting the badge clears ``is_new`` on all of the caller's.
+  resetting the badge clears ``is_new`` on all of the caller's (those whose ``is_new`` is
+  true or unset: found by index; an imported record with some other non-false value keeps it).
 """
 
 from __future__ import annotations
+
+import itertools
 
 from vsee_sim.api.notifications import rules
 from vsee_sim.api.users import service as users
@@ -37,8 +40,7 @@ def notify(ctx: Ctx, user_id: str | None, kind: str, *, title: str, data: dict |
         return None
     now_ms = ctx.clock.ms()
     # Unique per user, so that paging by ``before`` = the last mtime is exact (N6).
-    taken = (rules.mtime_of(n) for n in ctx.db.notifications.find("user_id", str(user_id)))
-    mtime = rules.unique_mtime(now_ms, taken)
+    mtime = rules.unique_mtime(now_ms, _Taken(ctx, str(user_id)))
     record = ctx.db.notifications.insert({
         "id": ctx.ids.uuid(), "user_id": str(user_id), "type": kind, "time": now_ms // 1000,
         "mtime": mtime, "is_new": True, "read": False, "title": title, "image": image,
@@ -55,6 +57,20 @@ def notify(ctx: Ctx, user_id: str | None, kind: str, *, title: str, data: dict |
             "data": record["data"],
         })
     return record
+
+
+class _Taken:
+    """The ``mtime``s of a user's notifications, asked one at a time through the ordered
+    index (``mtime_of`` order), so a new one costs the same however many the user has."""
+
+    def __init__(self, ctx: Ctx, user_id: str):
+        self.notifications, self.user_id = ctx.db.notifications, user_id
+
+    def __contains__(self, ms: object) -> bool:
+        if not isinstance(ms, int):
+            return False
+        below = self.notifications.ordered("user_id", self.user_id, "mtime", below=ms + 1)
+        return any(rules.mtime_of(n) == ms for n in itertools.islice(below, 1))
 
 
 def _int(value) -> int:
@@ -112,8 +128,8 @@ def delete_endpoint(ctx: Ctx, endpoint_id: str) -> dict:
 def list_notifications(ctx: Ctx, args: dict) -> list[dict]:
     """The caller's notifications, newest first, ``limit`` of them with mtime < ``before``."""
     user = ctx.require_user()
-    return rules.page(ctx.db.notifications.find("user_id", user["id"]),
-                      args.get("limit") or rules.DEFAULT_LIMIT, args.get("before"))
+    newest = ctx.db.notifications.ordered("user_id", user["id"], "mtime", below=args.get("before"))
+    return rules.page_of_newest(newest, args.get("limit") or rules.DEFAULT_LIMIT)
 
 
 def read_notification(ctx: Ctx, notification_id: str) -> dict:
@@ -124,12 +140,15 @@ def read_notification(ctx: Ctx, notification_id: str) -> dict:
 
 def badge(ctx: Ctx) -> int:
     user = ctx.require_user()
-    return rules.badge_count(ctx.db.notifications.find("user_id", user["id"]))
+    return rules.badge_count(ctx.db.notifications.find(("user_id", "is_new"), (user["id"], True)))
 
 
 def reset_badge(ctx: Ctx) -> bool:
     user = ctx.require_user()
-    for record in ctx.db.notifications.find("user_id", user["id"]):
+    # only the new ones (is_new true, or never set), by index: not the user's whole history
+    found = [n for is_new in (True, None)
+             for n in ctx.db.notifications.find(("user_id", "is_new"), (user["id"], is_new))]
+    for record in found:
         changes = rules.reset_changes(record)
         if changes:
             ctx.db.notifications.update(record["id"], **changes)

@@ -82,8 +82,7 @@ def can_see_visit(ctx: Ctx, user: dict, visit: dict) -> bool:
 
 def provider_rooms(ctx: Ctx, user_id: str) -> list[dict]:
     """The rooms whose ``provider_ids`` hold this user, in the clinic's order."""
-    user_id = str(user_id)
-    return [room for room in ctx.db.rooms.all() if user_id in (room.get("provider_ids") or [])]
+    return ctx.db.rooms.find("provider_ids", str(user_id), each=True)
 
 
 def user_rooms(ctx: Ctx, user: dict) -> list[dict]:
@@ -160,15 +159,15 @@ def create_room(ctx: Ctx, args: dict) -> dict:
     name = rules.clean_name(args["name"])
     given = args.get("slug")
     slug = rules.clean_slug(given if given is not None else rules.slug_from(args.get("code") or name))
-    rooms = ctx.db.rooms.all()
-    if any(rules.same_key(room.get("slug"), slug) for room in rooms):
+    # codes and slugs are unique without regard to case (rules.same_key): the folded indexes
+    if ctx.db.rooms.find_one("slug", slug, fold=True):
         raise BadRequest.field("slug", f"a room with slug {slug!r} already exists in this clinic.")
     if (args.get("code") or "").strip():
         code = rules.clean_code(args["code"])
-        if any(rules.same_key(room.get("code"), code) for room in rooms):
+        if ctx.db.rooms.find_one("code", code, fold=True):
             raise BadRequest.field("code", f"a room with code {code!r} already exists in this clinic.")
     else:
-        code = _new_code(ctx, rooms)
+        code = _new_code(ctx)
     default = bool(args.get("default"))
     if default:
         _clear_default(ctx)
@@ -182,11 +181,10 @@ def create_room(ctx: Ctx, args: dict) -> dict:
     return room_view(room)
 
 
-def _new_code(ctx: Ctx, rooms: list[dict]) -> str:
-    taken = {(room.get("code") or "").lower() for room in rooms}
+def _new_code(ctx: Ctx) -> str:
     while True:
         code = ctx.ids.alnum(rules.GENERATED_CODE_LENGTH)
-        if code not in taken:
+        if not ctx.db.rooms.find_one("code", code, fold=True):
             return code
 
 

@@ -28,7 +28,7 @@ from vsee_sim.core.tenancy import Ctx
 def list_visits(ctx: Ctx, args: dict) -> list[dict]:
     user = ctx.require_user()
     expire_waiting(ctx)
-    found = [v for v in _visible(ctx, user) if _matches(v, args)]
+    found = [v for v in _visible(ctx, user, args) if _matches(v, args)]
     found.sort(key=lambda v: (int(v.get("start") or 0), rules.queue_key(v)), reverse=True)
     return [present(ctx, v) for v in found]
 
@@ -44,9 +44,10 @@ def current(ctx: Ctx) -> dict | None:
     user = ctx.require_user()
     expire_waiting(ctx)
     field = "provider_id" if users.is_provider(user) else "member_id"
-    # by status: a user's active visits are few, their history is not
-    mine = [v for status in rules.ACTIVE for v in ctx.db.visits.find("status", status)
-            if v.get(field) == user["id"]]
+    # by (user, status): a call in progress, or (a patient) a walk-in waiting; never the user's
+    # history or the appointments booked ahead, however many there are
+    statuses = (rules.IN_PROGRESS,) if field == "provider_id" else (rules.IN_PROGRESS, rules.PENDING)
+    mine = [v for status in statuses for v in ctx.db.visits.find((field, "status"), (user["id"], status))]
     in_call = [v for v in mine if int(v["status"]) == rules.IN_PROGRESS]
     if in_call:
         return present(ctx, max(in_call, key=lambda v: int(v.get("actual_start") or 0)))
@@ -328,9 +329,9 @@ def room_open(room: dict, kind: str | None) -> None:
 
 
 def _waiting_in(ctx: Ctx, room_code: str) -> list[dict]:
-    # by status: pending visits are few (max wait cancels them), a room's visits grow forever
-    return [v for v in ctx.db.visits.find("status", rules.PENDING)
-            if v.get("room_code") == room_code and rules.is_waiting(v)]
+    # by (room, status): a room's pending visits are few (max wait cancels them), its history is not
+    return [v for v in ctx.db.visits.find(("room_code", "status"), (room_code, rules.PENDING))
+            if rules.is_waiting(v)]
 
 
 def _waiting_room_settings(ctx: Ctx) -> dict:
@@ -346,9 +347,13 @@ def setting(ctx: Ctx, *path: str):
     return node
 
 
-def _visible(ctx: Ctx, user: dict) -> list[dict]:
-    """Patients see their own visits, providers those of their rooms, staff the account's."""
+def _visible(ctx: Ctx, user: dict, args: dict | None = None) -> list[dict]:
+    """Patients see their own visits, providers those of their rooms, staff the account's
+    (only the ones a filter in ``args`` can match: by its index, not by scanning them all)."""
     if users.is_staff(user):
+        for name in ("member_id", "provider_id", "room_code"):
+            if (args or {}).get(name):
+                return ctx.db.visits.find(name, str(args[name]))
         return ctx.db.visits.all()
     if users.is_provider(user):
         seen: dict[str, dict] = {v["id"]: v for v in ctx.db.visits.find("provider_id", user["id"])}

@@ -54,7 +54,15 @@ def outbox(world: World, to: str | None = None, template: str | None = None,
     """What the real service would have sent (emails, pushes), newest first."""
     if channel and channel not in CHANNELS:
         raise BadRequest.field("channel", f"one of {', '.join(CHANNELS)}.")
-    items = world.outbox.all()
+    with world.lock:  # by an index when a filter has one: not every message ever sent
+        if to and to.strip():
+            items = world.outbox.find("to", to.strip().lower(), fold=True)
+        elif user_id and user_id.strip():
+            items = world.outbox.find("user_id", user_id.strip())
+        elif template:
+            items = world.outbox.find("template", template)
+        else:
+            items = world.outbox.all()
     if to:
         items = [m for m in items if (m.get("to") or "").lower() == to.strip().lower()]
     if template:
@@ -155,15 +163,16 @@ def deliveries(world: World, args: dict) -> list[dict]:
         found = world.sim.get(DELIVERIES)
         if not found:
             return []
-        items = found.find("webhook_id", args["webhook_id"]) if args.get("webhook_id") else found.all()
-    out = []
-    event = args.get("event")
-    for delivery in reversed(items):
-        if (event and delivery["event"] != event) or (status and delivery["status"] != status):
-            continue
-        out.append(delivery)
-        if len(out) >= limit:
-            break
+        items = reversed(found.find("webhook_id", args["webhook_id"])) if args.get("webhook_id") \
+            else found.newest()   # newest first, lazily: a page reads as far as the page
+        out = []
+        event = args.get("event")
+        for delivery in items:
+            if (event and delivery["event"] != event) or (status and delivery["status"] != status):
+                continue
+            out.append(delivery)
+            if len(out) >= limit:
+                break
     return out
 
 
