@@ -141,6 +141,12 @@ def snapshot_code(workdir: Path) -> str:
     shutil.copytree(pkg, src / "vsee_sim", ignore=shutil.ignore_patterns("__pycache__"))
     if (pkg.parent / "fixtures").is_dir():
         shutil.copytree(pkg.parent / "fixtures", src / "fixtures")
+    # Compiled once, as pip compiles an installed wheel: with PYTHONDONTWRITEBYTECODE set
+    # (as on CI machines) every server spawn would otherwise compile the whole package
+    # from source, which the baselines' site-packages never do.
+    import compileall
+
+    compileall.compile_dir(str(src / "vsee_sim"), quiet=1)
     SERVER_ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(
         filter(None, [str(src), os.environ.get("PYTHONPATH")]))}
     return code_version(pkg.parent) + ", copied at the start of the run"

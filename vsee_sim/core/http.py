@@ -16,6 +16,7 @@ import logging
 import re
 import threading
 from functools import wraps
+from types import FunctionType
 
 from flask import Flask, g, jsonify, request
 from flask_smorest import Api, Blueprint
@@ -257,15 +258,18 @@ def external_base(api_base: str | None = None) -> str:
 
 
 def current_ctx() -> Ctx:
-    ctx = g.get("vsee_ctx")
+    ctx_g = g._get_current_object()  # each access through Flask's proxies costs: bind once
+    ctx = ctx_g.get("vsee_ctx")
     if ctx is None:
-        world = g.get("vsee_world")
+        req = request._get_current_object()
+        world = ctx_g.get("vsee_world")
         if world is None:
             from flask import current_app
 
             world = current_app.extensions["vsee_sim"].worlds.get(current_namespace())
-        ctx = resolve(world, headers=request.headers, host=request.host, base_url=external_base)
-        g.vsee_ctx = ctx
+        # the Host is read only when no X-AccountCode names the account
+        ctx = resolve(world, headers=req.headers, host=lambda: req.host, base_url=external_base)
+        ctx_g.vsee_ctx = ctx
     return ctx
 
 
@@ -313,24 +317,39 @@ class SimFlask(Flask):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.after_commit: list = []
+        self._sync: dict = {}  # ensure_sync's answers
 
     def dispatch_request(self):
-        if isinstance(request.routing_exception, MethodNotAllowed):
-            request.routing_exception.valid_methods = allowed_methods()
-        if request.routing_exception is not None or request.endpoint in (None, "static"):
+        req, ctx_g = request._get_current_object(), g._get_current_object()  # the proxies once
+        if isinstance(req.routing_exception, MethodNotAllowed):
+            req.routing_exception.valid_methods = allowed_methods()
+        endpoint = req.endpoint
+        if req.routing_exception is not None or endpoint in (None, "static"):
             return super().dispatch_request()
         state = self.extensions.get("vsee_sim")
-        if state is None or request.endpoint.startswith(("api-docs", "sim-api-docs", "docs_ui")):
+        if state is None or endpoint.startswith(("api-docs", "sim-api-docs", "docs_ui")):
             return super().dispatch_request()
-        world = g.get("vsee_world") or state.worlds.get(current_namespace())  # a hook may have found it
-        g.vsee_world = world
-        if getattr(self.view_functions[request.endpoint], "outside_transaction", False):
+        world = ctx_g.get("vsee_world") or state.worlds.get(current_namespace())  # a hook may have found it
+        ctx_g.vsee_world = world
+        if getattr(self.view_functions[endpoint], "outside_transaction", False):
             return super().dispatch_request()
         with world.transaction():
             rv = super().dispatch_request()
         for hook in self.after_commit:
             hook(world)
         return rv.make() if isinstance(rv, AfterTransaction) else rv
+
+    def ensure_sync(self, func):
+        """Flask asks this of every hook and view on every request (eight or more times),
+        and inspect's coroutine check is about 3% of a request's time: the answer for a
+        function never changes, so it is kept (for plain functions, which are declared
+        once: a bounded table)."""
+        found = self._sync.get(func)
+        if found is None:
+            found = super().ensure_sync(func)
+            if type(func) is FunctionType and len(self._sync) < 10_000:
+                self._sync[func] = found
+        return found
 
     def make_default_options_response(self):
         response = self.response_class()
