@@ -761,6 +761,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed-records", type=int, default=None, metavar="N",
                    help="rooms and SSO users made in each create + read cell's namespace before it is "
                         "measured (default: 1000, the issue's; --quick: 100)")
+    p.add_argument("--large", type=int, default=None, metavar="N",
+                   help="users of the scaling run's large point (default 50000; at least the memory "
+                        "point's 10000: a smaller one makes the large point the memory point)")
     p.add_argument("--growth", action="store_true",
                    help="also run bench/growth.py's run() and add its table (when that file exists)")
     p.add_argument("--live", action="store_true",
@@ -780,6 +783,8 @@ def main(argv: list[str] | None = None) -> int:
     sizes = dict(SIZES["quick" if args.quick else "full"])
     if args.seed_records is not None:
         sizes["seed_records"] = max(0, args.seed_records)
+    if args.large is not None:
+        sizes["large"] = max(args.large, sizes["mem"])
     out_path = Path(args.out) if args.out else (None if args.quick else HERE / "RESULTS.md")
 
     started = time.perf_counter()
