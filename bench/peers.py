@@ -192,8 +192,13 @@ def section(tput: dict, startup: dict, scale: dict, sizes: dict) -> tuple[list[s
     L.append(f"| RSS at start | {r0 / 1024:.1f} MiB | {d0 / 1024:.1f} MiB | {_x(r0, d0)} "
              f"| {t0 / 1024:.1f} MiB | {_x(r0, t0)} | |")
     dm, tm = peers["baseline"]["after_kib"], peers["tinydb"]["after_kib"]
-    L.append(f"| RSS after {scale['mem_users']} SSO users | {rm / 1024:.1f} MiB | {dm / 1024:.1f} MiB | "
-             f"{_x(rm, dm)} | {tm / 1024:.1f} MiB | {_x(rm, tm)} | |")
+
+    def short(kind: str) -> str:  # a fill stopped by its time cap says how far it got
+        users = peers[kind]["users"]
+        return "" if users >= scale["mem_users"] else f" ({users} users: the fill's time cap)"
+
+    L.append(f"| RSS after {scale['mem_users']} SSO users | {rm / 1024:.1f} MiB | {dm / 1024:.1f} MiB"
+             f"{short('baseline')} | {_x(rm, dm)} | {tm / 1024:.1f} MiB{short('tinydb')} | {_x(rm, tm)} | |")
     L.append(f"| RSS after {scale['mem_users']} SSO users / the bare app's at start | {_x(rm, d0)} | "
              f"{_x(dm, d0)} | | {_x(tm, t0)} | | |")
     L.append("")

@@ -201,8 +201,8 @@ def shown(argv: list[str]) -> str:
         elif i and argv[i - 1] == "--port":
             out.append("$PORT")
             continue
-        elif a.startswith(f"{HOST}:"):
-            out.append(f"{HOST}:$PORT")
+        elif a.startswith((f"{HOST}:", f"--listen={HOST}:")):
+            out.append(a.split(HOST, 1)[0] + f"{HOST}:$PORT")
             continue
         out.append(shlex.quote(a))
     return " ".join(out)
