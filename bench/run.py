@@ -39,6 +39,9 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlencode
 
+import peers
+from peers import on_cpu, pairload, room_pair, sso_pair
+
 HERE = Path(__file__).resolve().parent
 HOST = "127.0.0.1"
 THREADS = 8  # vsee-sim serve's default app threads; the baseline uses the same
@@ -138,6 +141,12 @@ def snapshot_code(workdir: Path) -> str:
     shutil.copytree(pkg, src / "vsee_sim", ignore=shutil.ignore_patterns("__pycache__"))
     if (pkg.parent / "fixtures").is_dir():
         shutil.copytree(pkg.parent / "fixtures", src / "fixtures")
+    # Compiled once, as pip compiles an installed wheel: with PYTHONDONTWRITEBYTECODE set
+    # (as on CI machines) every server spawn would otherwise compile the whole package
+    # from source, which the baselines' site-packages never do.
+    import compileall
+
+    compileall.compile_dir(str(src / "vsee_sim"), quiet=1)
     SERVER_ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(
         filter(None, [str(src), os.environ.get("PYTHONPATH")]))}
     return code_version(pkg.parent) + ", copied at the start of the run"
@@ -157,24 +166,32 @@ def code_version(root: Path) -> str:
 
 def vsee_server(args, workdir: Path) -> Server:
     port = free_port()
-    argv = vsee_sim_cmd() + ["serve", "--port", str(port), "--fixture", args.fixture,
-                             "--seed", "1", "--threads", str(THREADS), "--quiet"]
+    argv = on_cpu(vsee_sim_cmd() + ["serve", "--port", str(port), "--fixture", args.fixture,
+                             "--seed", "1", "--threads", str(THREADS), "--quiet"], 0)
     return Server("vsee-sim", argv, port, workdir)
 
 
-def baseline_server(workdir: Path) -> Server:
+def baseline_server(workdir: Path, kind: str = "baseline") -> Server:
+    """``baseline`` (bare Flask, dict) or ``tinydb`` (bare Flask, TinyDB): bench/baseline_app.py."""
     port = free_port()
     # waitress, as vsee-sim serve: one process, the same number of app threads
-    argv = [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(HERE)!r}); "
-            "from waitress.runner import run; run()", f"--listen={HOST}:{port}", f"--threads={THREADS}",
-            "baseline_app:app"]
-    return Server("baseline", argv, port, workdir)
+    app = "baseline_app:tinydb_app" if kind == "tinydb" else "baseline_app:app"
+    argv = on_cpu([sys.executable, "-c", f"import sys; sys.path.insert(0, {str(HERE)!r}); "
+                   "from waitress.runner import run; run()", f"--listen={HOST}:{port}",
+                   f"--threads={THREADS}", app], 0)
+    return Server(kind, argv, port, workdir)
+
+
+def server_of(kind: str, args, workdir: Path) -> Server:
+    return vsee_server(args, workdir) if kind == "vsee" else baseline_server(workdir, kind)
 
 
 def shown(argv: list[str]) -> str:
     """A command as a reader would type it (venv paths shortened, the port as $PORT)."""
     out = []
     for i, a in enumerate(argv):
+        if a == "taskset" or (i and argv[i - 1] == "taskset") or (i > 1 and argv[i - 2] == "taskset"):
+            continue  # the pinning is said once, in the report's header
         if a == sys.executable:
             a = "python"
         elif a.endswith("/vsee-sim"):
@@ -184,8 +201,8 @@ def shown(argv: list[str]) -> str:
         elif i and argv[i - 1] == "--port":
             out.append("$PORT")
             continue
-        elif a.startswith(f"{HOST}:"):
-            out.append(f"{HOST}:$PORT")
+        elif a.startswith((f"{HOST}:", f"--listen={HOST}:")):
+            out.append(a.split(HOST, 1)[0] + f"{HOST}:$PORT")
             continue
         out.append(shlex.quote(a))
     return " ".join(out)
@@ -233,9 +250,9 @@ def one(port: int, method: str, path: str, headers: dict, body: bytes | None = N
         return resp.status, {"raw": data[:200].decode(errors="replace")}
 
 
-def sso_token(args, port: int, namespace: str, code: str) -> str:
+def sso_token(args, port: int, namespace: str, code: str, user_type: str = "200") -> str:
     op = sso_op(args, namespace)
-    form = dict(op.form, code=code)
+    form = dict(op.form, code=code, type=user_type)
     status, body = one(port, "POST", op.path, op.headers, urlencode(form).encode())
     if status != 200:
         raise RuntimeError(f"SSO failed: {status} {body}")
@@ -350,8 +367,8 @@ def wrkload(port: int, op: Op, concurrency: int, duration: float, workdir: Path)
     }
     path = workdir / f"wrk-{prefix}.lua"
     path.write_text(script)
-    cmd = ["wrk", "-t1", f"-c{concurrency}", f"-d{max(1, round(duration))}s", "--timeout", "10s",
-           "-s", str(path), f"http://{HOST}:{port}{op.path}"]
+    cmd = on_cpu(["wrk", "-t1", f"-c{concurrency}", f"-d{max(1, round(duration))}s", "--timeout", "10s",
+                  "-s", str(path), f"http://{HOST}:{port}{op.path}"], 1)
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60)
     line = next((ln for ln in out.stdout.splitlines() if ln.startswith("WRKJSON ")), None)
     if line is None:
@@ -368,10 +385,10 @@ def wrkload(port: int, op: Op, concurrency: int, duration: float, workdir: Path)
 # -- the measures -------------------------------------------------------------------------------------
 def measure_startup(args, workdir: Path, runs: int) -> dict:
     out = {}
-    for kind in ("vsee", "baseline"):
+    for kind in ("vsee", "baseline", "tinydb"):
         times, rss = [], []
         for _ in range(runs):
-            server = vsee_server(args, workdir) if kind == "vsee" else baseline_server(workdir)
+            server = server_of(kind, args, workdir)
             with server.start():
                 times.append(server.wait_healthy())
                 rss.append(server.rss_kib())
@@ -384,50 +401,87 @@ def measure_startup(args, workdir: Path, runs: int) -> dict:
 
 
 def measure_throughput(args, workdir: Path, sizes: dict, use_wrk: bool) -> dict:
-    """GET /me and POST /users/sso at c=1 and c=16, on vsee-sim and on the baseline.
+    """GET /me and POST /users/sso at c=1 and c=16 on vsee-sim, the dict baseline and the
+    TinyDB one; then the create + read pairs (wrk only) in a fresh namespace per cell,
+    seeded with ``seed_records`` rooms and SSO users first.
 
-    Both servers run side by side and the cells alternate (baseline, vsee-sim, vsee-sim,
-    baseline, ...) so a change in the machine's load hits both; each figure is the median
-    of ``reps`` runs.
+    The servers run side by side and the cells alternate their order (baseline, vsee-sim,
+    tinydb, then the reverse, ...) so a change in the machine's load hits all; each figure
+    is the median of ``reps`` runs.
     """
     results: dict = {}
-    servers = {"baseline": baseline_server(workdir), "vsee": vsee_server(args, workdir)}
+    kinds = ("baseline", "vsee", "tinydb")
+    servers = {kind: server_of(kind, args, workdir) for kind in kinds}
     try:
         for server in servers.values():
             server.start()
         for server in servers.values():
             server.wait_healthy()
         ns = f"tput-{RUN_ID}"
-        token = sso_token(args, servers["vsee"].port, ns, f"reader{RUN_ID}")
-        ops = {"baseline": [me_op("x", ns), sso_op(args, ns)], "vsee": [me_op(token, ns), sso_op(args, ns)]}
+        ops = {kind: [me_op(sso_token(args, servers[kind].port, ns, f"reader{RUN_ID}"), ns), sso_op(args, ns)]
+               for kind in kinds}
 
-        def run(kind: str, i: int, conc: int, seconds: float) -> dict:
-            port, op = servers[kind].port, ops[kind][i]
-            if use_wrk:
-                return wrkload(port, op, conc, seconds, workdir)
-            return pyload(port, op, conc, duration=seconds)
+        def cell(name: str, conc: int, load) -> None:
+            runs: dict[str, list[dict]] = {kind: [] for kind in kinds}
+            for kind in kinds:
+                load(kind, sizes["warmup_s"])
+            for rep in range(sizes["reps"]):
+                for kind in (kinds if rep % 2 == 0 else kinds[::-1]):
+                    runs[kind].append(load(kind, sizes["duration_s"]))
+            for kind, rs in runs.items():
+                r = {k: statistics.median(x[k] for x in rs) for k in ("rps", "p50_ms", "p99_ms")}
+                r.update(n=sum(x["n"] for x in rs), errors=sum(x["errors"] for x in rs),
+                         first_error=next((x["first_error"] for x in rs if x["first_error"]), []),
+                         rps_runs=[x["rps"] for x in rs])
+                results[(kind, name, conc)] = r
+                log(f"{kind:8} {name:32} c={conc:<2} {r['rps']:8.1f} req/s  p50 {r['p50_ms']:.2f} ms"
+                    f"  p99 {r['p99_ms']:.2f} ms  n={r['n']} errors={r['errors']} {r['first_error']}"
+                    f"  runs {[round(x) for x in r['rps_runs']]}")
 
         for i, opname in enumerate(("GET /me", "POST /users/sso")):
             for conc in (1, 16):
-                runs: dict[str, list[dict]] = {"baseline": [], "vsee": []}
-                for kind in servers:
-                    run(kind, i, conc, sizes["warmup_s"])
-                for rep in range(sizes["reps"]):
-                    for kind in (("baseline", "vsee") if rep % 2 == 0 else ("vsee", "baseline")):
-                        runs[kind].append(run(kind, i, conc, sizes["duration_s"]))
-                for kind, rs in runs.items():
-                    r = {k: statistics.median(x[k] for x in rs) for k in ("rps", "p50_ms", "p99_ms")}
-                    r.update(n=sum(x["n"] for x in rs), errors=sum(x["errors"] for x in rs),
-                             first_error=next((x["first_error"] for x in rs if x["first_error"]), []),
-                             rps_runs=[x["rps"] for x in rs])
-                    results[(kind, opname, conc)] = r
-                    log(f"{kind:8} {opname:16} c={conc:<2} {r['rps']:8.1f} req/s  p50 {r['p50_ms']:.2f} ms"
-                        f"  p99 {r['p99_ms']:.2f} ms  n={r['n']} errors={r['errors']} {r['first_error']}"
-                        f"  runs {[round(x) for x in r['rps_runs']]}")
+                def load(kind: str, seconds: float, i=i, conc=conc) -> dict:
+                    port, op = servers[kind].port, ops[kind][i]
+                    if use_wrk:
+                        return wrkload(port, op, conc, seconds, workdir)
+                    return pyload(port, op, conc, duration=seconds)
+
+                cell(opname, conc, load)
+        if not use_wrk:
+            log("create + read pairs skipped: they need wrk")
+            return results
+        for which in ("rooms", "sso"):
+            for conc in (1, 16):
+                pairs = {kind: pair_in_new_namespace(args, servers[kind].port, which, sizes["seed_records"])
+                         for kind in kinds}
+                prefix = f"p{RUN_ID}{which}{conc}"
+
+                def load(kind: str, seconds: float, pairs=pairs, conc=conc, prefix=prefix) -> dict:
+                    return pairload(servers[kind].port, pairs[kind], conc, seconds, workdir,
+                                    f"{prefix}{kind}{uuid.uuid4().hex[:6]}", HOST)
+
+                cell(pairs["vsee"].name, conc, load)
     finally:
         for server in servers.values():
             server.stop()
     return results
+
+
+def pair_in_new_namespace(args, port: int, which: str, seed_records: int):
+    """A create + read pair in a namespace of its own, holding ``seed_records`` rooms and SSO
+    users first (a provider's token makes the rooms: creating one is a provider's act)."""
+    ns = f"pair-{RUN_ID}-{uuid.uuid4().hex[:8]}"
+    token = sso_token(args, port, ns, f"provider{RUN_ID}", user_type="400")
+    seeding = {"rooms": room_pair(token, ns), "sso": sso_pair(args, ns)}
+    for pair in seeding.values():
+        if seed_records:
+            headers = {k: v for k, v in pair.headers.items() if k != "Content-Type"}
+            form = {k: v.replace(" {n}", "").replace("{n}", "") for k, v in pair.form.items()}
+            op = Op(pair.name, "POST", pair.create_path, headers, form, unique_code=True)
+            r = pyload(port, op, 16, count=seed_records, max_seconds=300, prefix=f"seed{which}")
+            if r["errors"] or r["n"] < seed_records:
+                raise RuntimeError(f"seeding {pair.name} on port {port}: {r['first_error']}")
+    return seeding[which]
 
 
 def measure_scaling(args, workdir: Path, sizes: dict) -> dict:
@@ -506,6 +560,38 @@ def measure_scaling(args, workdir: Path, sizes: dict) -> dict:
         for server in servers.values():
             server.stop()
     return out
+
+
+def measure_peer_memory(args, workdir: Path, sizes: dict) -> dict:
+    """RSS of each bare Flask baseline at start and after ``mem`` SSO users (vsee-sim's comes
+    from measure_scaling, which fills a server to that point anyway)."""
+    out = {}
+    for kind in ("baseline", "tinydb"):
+        with server_of(kind, args, workdir).start() as server:
+            server.wait_healthy()
+            start = server.rss_kib()
+            r = pyload(server.port, sso_op(args, f"mem-{RUN_ID}"), 16, count=sizes["mem"],
+                       max_seconds=sizes["fill_cap_s"])
+            out[kind] = {"start_kib": start, "after_kib": server.rss_kib(), "users": r["n"],
+                         "seconds": r["seconds"], "errors": r["errors"]}
+            log(f"memory {kind}: {start} KiB at start, {out[kind]['after_kib']} KiB after {r['n']} SSO users "
+                f"({r['seconds']:.1f} s, errors {r['errors']})")
+    return out
+
+
+def growth_section(args) -> str | None:
+    """The growth bench (bench/growth.py, issue 14 part 1), when asked for with --growth.
+
+    The hook for it: ``growth.run(quick=...)`` returning its markdown section, appended to
+    this run's report (so its table carries this run's commit and machine)."""
+    if not args.growth:
+        return None
+    if not (HERE / "growth.py").exists():
+        log("--growth: bench/growth.py is not there; skipped")
+        return None
+    import growth  # bench/ is on sys.path: this file's directory
+
+    return growth.run(quick=args.quick)
 
 
 # -- report -------------------------------------------------------------------------------------------------
@@ -627,6 +713,9 @@ def report(args, argv: list[str], sizes: dict, startup: dict, tput: dict, scale:
              f"| {scale['large_users'] / total_fill:.0f} | |")
     L.append("")
 
+    peer_lines, peer_targets = peers.section(tput, startup, scale, sizes)
+    L.extend(peer_lines)
+
     L.append("## Targets (benchmarks, not tests)")
     L.append("")
     L.append("| target | measured | met |")
@@ -644,15 +733,19 @@ def report(args, argv: list[str], sizes: dict, startup: dict, tput: dict, scale:
         for p in ("p50_ms", "p99_ms"):
             q = z[key][p] / a[key][p]
             row(f"{name} {p[:3]} at {large} within 20% of {small}", f"{q:.2f}x", q <= 1.2)
+    for name, value, ok in peer_targets:
+        row(name, value, ok)
     L.append("")
     return "\n".join(L) + "\n"
 
 
 SIZES = {
     "full": {"duration_s": 3, "reps": 3, "warmup_s": 1, "startup_runs": 5, "small": 1000, "mem": 10000,
-             "large": 50000, "reads": 2000, "writes": 800, "rounds": 4, "warm_n": 200, "fill_cap_s": 300},
+             "large": 50000, "reads": 2000, "writes": 800, "rounds": 4, "warm_n": 200, "fill_cap_s": 300,
+             "seed_records": 1000},
     "quick": {"duration_s": 1, "reps": 1, "warmup_s": 1, "startup_runs": 3, "small": 100, "mem": 1000,
-              "large": 5000, "reads": 200, "writes": 80, "rounds": 2, "warm_n": 50, "fill_cap_s": 60},
+              "large": 5000, "reads": 200, "writes": 80, "rounds": 2, "warm_n": 50, "fill_cap_s": 60,
+              "seed_records": 100},
 }
 
 
@@ -665,6 +758,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--api-key", default="vclinic_api_key", help="X-ApiKey for SSO")
     p.add_argument("--tool", choices=("auto", "wrk", "python"), default="auto",
                    help="load tool for part 1 (auto: wrk when on PATH)")
+    p.add_argument("--seed-records", type=int, default=None, metavar="N",
+                   help="rooms and SSO users made in each create + read cell's namespace before it is "
+                        "measured (default: 1000, the issue's; --quick: 100)")
+    p.add_argument("--large", type=int, default=None, metavar="N",
+                   help="users of the scaling run's large point (default 50000; at least the memory "
+                        "point's 10000: a smaller one makes the large point the memory point)")
+    p.add_argument("--growth", action="store_true",
+                   help="also run bench/growth.py's run() and add its table (when that file exists)")
     p.add_argument("--live", action="store_true",
                    help="servers import the working tree as it is (default: a copy taken at the start)")
     p.add_argument("--out", default=None,
@@ -679,7 +780,11 @@ def main(argv: list[str] | None = None) -> int:
     if use_wrk:
         version = subprocess.run(["wrk", "-v"], capture_output=True, text=True)
         tool = f"wrk ({(version.stdout + version.stderr).split()[1]}), 1 thread"
-    sizes = SIZES["quick" if args.quick else "full"]
+    sizes = dict(SIZES["quick" if args.quick else "full"])
+    if args.seed_records is not None:
+        sizes["seed_records"] = max(0, args.seed_records)
+    if args.large is not None:
+        sizes["large"] = max(args.large, sizes["mem"])
     out_path = Path(args.out) if args.out else (None if args.quick else HERE / "RESULTS.md")
 
     started = time.perf_counter()
@@ -693,8 +798,12 @@ def main(argv: list[str] | None = None) -> int:
         startup = measure_startup(args, workdir, sizes["startup_runs"])
         tput = measure_throughput(args, workdir, sizes, use_wrk)
         scale = measure_scaling(args, workdir, sizes)
+        scale["peers_rss"] = measure_peer_memory(args, workdir, sizes)
+        growth = growth_section(args)
     load = (load0, " ".join(Path("/proc/loadavg").read_text().split()[:3]))
     text = report(args, argv, sizes, startup, tput, scale, tool, time.perf_counter() - started, load, version)
+    if growth:
+        text += "\n" + growth
     print(text)
     if out_path:
         out_path.write_text(text)

@@ -108,13 +108,16 @@ def api_key_record(world: World, key: str | None) -> tuple[str, dict] | None:
     return None
 
 
-def resolve(world: World, *, headers, host: str, base_url: Callable[[], str] | str) -> Ctx:
+def resolve(world: World, *, headers, host: Callable[[], str] | str,
+            base_url: Callable[[], str] | str) -> Ctx:
+    """The request's context. ``host`` may be a callable: it is called only when the Host
+    can name the account (no X-AccountCode)."""
     token = live_token(world, headers.get("X-ApiToken"))
     key_hit = api_key_record(world, headers.get("X-ApiKey"))
 
     code = (headers.get("X-AccountCode") or "").strip()
     if not code:
-        match = _HOST_ACCOUNT.match(host or "")
+        match = _HOST_ACCOUNT.match((host() if callable(host) else host) or "")
         if match and match.group(1) in world.accounts:
             code = match.group(1)
     named = bool(code)

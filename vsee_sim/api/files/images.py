@@ -12,8 +12,6 @@ The pixel budget itself is a rule (``rules.check_resizable``, ``rules.resize_png
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import hashlib
 import threading
 from collections import OrderedDict
@@ -101,6 +99,8 @@ def _big_buffers_returned() -> None:
     if _tuned.is_set():
         return
     _tuned.set()
+    import ctypes.util  # here: only a resize needs it
+
     with contextlib.suppress(OSError, AttributeError, TypeError):
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
         libc.mallopt(-3, BIG_BUFFER)  # M_MMAP_THRESHOLD

@@ -16,10 +16,12 @@ import contextlib
 import io
 import re
 import warnings
-
-from PIL import Image
+from typing import TYPE_CHECKING
 
 from vsee_sim.core.errors import BadRequest, PayloadTooLarge
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 CATEGORIES = ("intake_attachment", "user_consent", "user_avatar", "user_document")
 LISTED_CATEGORIES = (*CATEGORIES, "account_file")    # the fixture's logo, consent and terms
@@ -139,6 +141,8 @@ class NotResized(Exception):
 
 def _header(data: bytes) -> Image.Image:
     """The image, opened but not decoded (Pillow reads the header only); NotResized if none."""
+    from PIL import Image  # imported by the first image, not at start-up
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -153,6 +157,8 @@ def is_image(data: bytes) -> bool:
     costs a read of the bytes whatever the image's dimensions."""
     try:
         image = _header(data)
+        from PIL import Image
+
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image.verify()
