@@ -24,7 +24,8 @@ INDEXES: dict[str, tuple[Index, ...]] = {
                # the few active visits of a room, a patient, a provider: not their whole history
                index(("room_code", "status")), index(("member_id", "status")),
                index(("provider_id", "status"))),
-    "schedules": (index("provider_id"), index("room_code")),
+    "schedules": (index("provider_id"), index("room_code"),
+                  index(("provider_id", "room_code"))),   # a provider's hours in one room
     "prescriptions": (index("user_id"),),
     "pharmacies": (index("user_id"),),
     "files": (index("target_id"),),

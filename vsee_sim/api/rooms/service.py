@@ -225,7 +225,7 @@ def add_user_room(ctx: Ctx, user_id: str, args: dict) -> list[dict]:
 
 def _ensure_schedule(ctx: Ctx, provider: dict, room: dict) -> None:
     """A provider who joins a room gets working hours there, so it can be booked at once."""
-    if any(s.get("room_code") == room["code"] for s in ctx.db.schedules.find("provider_id", provider["id"])):
+    if ctx.db.schedules.find_one(("provider_id", "room_code"), (provider["id"], room["code"])):
         return
     ctx.db.schedules.insert({
         "id": ctx.ids.uuid(), "provider_id": provider["id"], "room_code": room["code"],
