@@ -24,15 +24,19 @@ from vsee_sim.core.http import (
 from vsee_sim.core.persistence import DataFile
 from vsee_sim.core.store import RECREATED_HEADER, Worlds, validate_fixture
 
+INSPECTOR_PATH = "/_sim/ui"   # the inspector's pages and API: same-origin only, no CORS
 VSEE_HEADERS = ["X-ApiToken", "X-ApiKey", "X-ApiSecret", "X-AccountCode", "X-Sim-Namespace",
                 "X-Sim-Admin-Token", "Content-Type", "Authorization"]
 
 
 def _cors_only_with_origin(app: SimFlask) -> None:
-    """Skip flask-cors' per-response work when the request has no Origin (most CI traffic).
+    """Skip flask-cors' per-response work when the request has no Origin (most CI traffic),
+    and never give CORS to the inspector's pages.
 
     flask-cors does nothing for such requests anyway, but only after matching every
-    resource pattern: about a tenth of a GET /me.
+    resource pattern: about a tenth of a GET /me. The inspector (``/_sim/ui``) is a
+    same-origin page whose cookie another localhost port would send too (same site):
+    with CORS, any local page could read the journal it shows, recorded tokens included.
     """
     from flask import request
 
@@ -40,7 +44,9 @@ def _cors_only_with_origin(app: SimFlask) -> None:
     for i, hook in enumerate(hooks):
         if getattr(hook, "__module__", "").startswith("flask_cors"):
             def only_with_origin(response, _hook=hook):
-                return _hook(response) if "Origin" in request.headers else response
+                if "Origin" not in request.headers or request.path.startswith(INSPECTOR_PATH):
+                    return response
+                return _hook(response)
 
             hooks[i] = only_with_origin
 

@@ -48,6 +48,9 @@ def test_a_429_says_when_to_retry(client):
     resp = client.post("/api_v3/users/sso", json={})
     assert error(resp, 429)["message"] == "Slow down."
     assert resp.headers["Retry-After"] == "7"
+    [entry, _] = ok(client.get("/_sim/journal", query_string={"status": "429"}))
+    assert entry["response_headers"]["Retry-After"] == "7"   # what the inspector shows of the answer
+    assert entry["response_headers"]["Content-Type"] == "application/json"
 
 
 def test_other_statuses_have_no_retry_after_unless_asked(client):

@@ -14,8 +14,9 @@ import io
 
 import pytest
 from clinic import PATIENT_201, auth, error, ok
+from flask import Response
 
-from vsee_sim.control.traffic import rules, service
+from vsee_sim.control.traffic import hooks, rules, service
 
 T0 = 1_700_000_000
 MULTIPART = "multipart/form-data"
@@ -191,3 +192,12 @@ def test_a_body_cut_inside_a_character_is_still_text():
 def test_a_utf8_path_is_given_back_as_utf8(client):
     client.get("/api_v3/caf\u00e9")
     assert journal(client)[0]["path"] == "/api_v3/caf\u00e9"
+
+
+def test_an_entry_keeps_a_bounded_share_of_its_answers_headers():
+    answer = Response("{}", content_type="application/json")
+    for i in range(service.MAX_RESPONSE_HEADERS + 8):
+        answer.headers[f"X-Many-{i}"] = "v" * (service.MAX_HEADER_VALUE + 50)
+    kept = hooks._response_headers(answer)
+    assert len(kept) == service.MAX_RESPONSE_HEADERS and kept["Content-Type"] == "application/json"
+    assert {len(v) for name, v in kept.items() if name.startswith("X-Many")} == {service.MAX_HEADER_VALUE}

@@ -25,11 +25,13 @@ PAYLOAD = f"<script>{PWNED}</script><img src=x onerror=\"{PWNED}\">"
 
 
 @pytest.fixture(scope="module")
-def locked_live():
-    """A server of its own with an admin token (its default namespace is this module's alone)."""
-    app = create_app({"FIXTURE": "demo", "SEED": 7, "TICK_INTERVAL": 0, "ADMIN_TOKEN": ADMIN})
-    with browsing.serving(app, "inspector-locked") as url:
-        yield url
+def own_live():
+    """Servers of this module's own, without and with an admin token: their default
+    namespaces are this module's alone."""
+    with browsing.serving(create_app({"FIXTURE": "demo", "SEED": 7, "TICK_INTERVAL": 0}), "inspector-open") as open_url, \
+            browsing.serving(create_app({"FIXTURE": "demo", "SEED": 7, "TICK_INTERVAL": 0, "ADMIN_TOKEN": ADMIN}),
+                             "inspector-locked") as locked_url:
+        yield {False: open_url, True: locked_url}
 
 
 def shot(page, name: str, full_page: bool = True):
@@ -88,13 +90,22 @@ def test_recorded_script_in_a_body_path_header_or_email_stays_text(app, live, ns
     assert problems == []
 
 
-@pytest.mark.parametrize("locked", [False, True], ids=["named namespace, no admin token",
-                                                      "default namespace, admin token"])
-def test_a_person_follows_a_patient_moves_time_reads_mail_and_sends_again(locked, live, locked_live, ns, http,
+PICTURED = {(True, False), (False, True)}   # screenshots of two of the four walks are enough
+
+
+@pytest.mark.parametrize(("named", "locked"), [(True, False), (False, True), (True, True), (False, False)],
+                         ids=["named namespace, no admin token", "default namespace, admin token",
+                              "named namespace, admin token", "default namespace, no admin token"])
+def test_a_person_follows_a_patient_moves_time_reads_mail_and_sends_again(named, locked, own_live, ns, http,
                                                                            pages):
     from playwright.sync_api import expect
 
-    base = locked_live if locked else f"{live}/ns/{ns}"
+    base = own_live[locked] + (f"/ns/{ns}" if named else "")
+    pictured = (named, locked) in PICTURED
+
+    def shot_here(name: str, full_page: bool = True):
+        if pictured:
+            shot(page, name, full_page)
     admin = {"X-Sim-Admin-Token": ADMIN} if locked else {}
     called(http.post(f"{base}/_sim/reset", json={}, headers=admin, timeout=10))
     called(http.post(f"{base}/_sim/clock/freeze", json={"at": MONDAY_0815_PDT - 86400}, headers=admin, timeout=10))
@@ -104,11 +115,11 @@ def test_a_person_follows_a_patient_moves_time_reads_mail_and_sends_again(locked
     page.goto(f"{base}/_sim/ui")
     if locked:
         expect(page.get_by_test_id("signin-form")).to_be_visible()
-        shot(page, "sign-in")
+        shot_here("sign-in")
         page.get_by_test_id("signin-token").fill(ADMIN)
         page.get_by_test_id("signin-submit").click()
         assert ADMIN not in page.url
-    expect(page.get_by_test_id("namespace")).to_have_text("default" if locked else ns)
+    expect(page.get_by_test_id("namespace")).to_have_text(ns if named else "default")
     expect(page.get_by_test_id("header-clock")).to_contain_text("2016-08-07 15:15:00 UTC · frozen")
 
     # a walk-in through the API appears in the journal by itself
@@ -128,16 +139,16 @@ def test_a_person_follows_a_patient_moves_time_reads_mail_and_sends_again(locked
     page.get_by_test_id("copy-curl").click()
     expect(page.get_by_test_id("curl-text")).to_contain_text("curl -X POST")
     expect(page.get_by_test_id("curl-text")).to_contain_text("/visits/add_walkin")
-    shot(page, "journal")
+    shot_here("journal")
 
     # send it again: the new answer beside the old, and the new request in the journal
     page.get_by_test_id("send-again").click()
     expect(page.get_by_test_id("again-status")).to_have_text(re.compile(r"^[2-4]\d\d$"))
     expect(page.get_by_test_id("again-old")).to_contain_text(visit["id"])
     expect(walkins).to_have_count(2)
-    shot(page, "send-again")
+    shot_here("send-again")
     page.set_viewport_size({"width": 1280, "height": 760})
-    shot(page, "readme", full_page=False)      # docs/img/inspector.png is a copy of one
+    shot_here("readme", full_page=False)      # docs/img/inspector.png is a copy of one
     page.set_viewport_size({"width": 1100, "height": 800})
 
     # a booking emails a one-time link: it opens the appointment in the portal
@@ -151,7 +162,7 @@ def test_a_person_follows_a_patient_moves_time_reads_mail_and_sends_again(locked
     expect(mail).to_have_count(1)
     mail.click()
     expect(page.get_by_test_id("mail-to")).to_have_text(f"ada-{ns}@example.com")
-    shot(page, "outbox")
+    shot_here("outbox")
     with page.context.expect_page() as opened:
         page.get_by_test_id("mail-open-link").click()
     portal = opened.value
@@ -182,9 +193,35 @@ def test_a_person_follows_a_patient_moves_time_reads_mail_and_sends_again(locked
     expect(effects.filter(has_text=re.compile(rf"access tokens? of user {patient_id} expired"))).to_have_count(1)
     expect(effects.filter(has_text=f"visit {visit['id']} went from pending to cancelled")).to_have_count(1)
     expect(page.get_by_test_id("clock-time")).to_have_text("2016-08-08 15:30:00 UTC")
-    shot(page, "clock")
+    shot_here("clock")
     assert http.get(f"{base}/api_v3/me", headers=auth(token), timeout=10).status_code == 401
     assert http.get(f"{base}/api_v3/me", headers=auth(PROVIDER_826), timeout=10).status_code == 200
+
+    # the patient signs in again (SSO) and walks in; the board's buttons take the visit to completed
+    token = called(http.post(f"{base}/api_v3/users/sso", headers=API_KEY, timeout=10, json={
+        "type": 200, "code": f"inspector-{ns}", "first_name": "Ada", "last_name": "Walker"}))["token"]["token"]
+    intake = called(http.post(f"{base}/api_v3/intakes", headers=auth(token), timeout=10, json={
+        "room_code": "ceproom1", "reason_for_visit": "Fever", "type": 1, "location": "CA"}))
+    visit = called(http.post(f"{base}/api_v3/visits/add_walkin", headers=auth(token), timeout=10,
+                             json={"room_code": "ceproom1", "intake_id": intake["id"]}))
+    page.get_by_test_id("tab-board").click()
+    page.get_by_test_id("board-room-picker").select_option("ceproom1")
+    expect(page.get_by_test_id(f"queue-row-{visit['id']}")).to_contain_text("Ada Walker")
+    page.get_by_test_id(f"queue-start-{visit['id']}").click()
+    expect(page.get_by_test_id("column-ceproom1-25").get_by_test_id(f"card-{visit['id']}")).to_be_visible()
+    page.get_by_test_id(f"board-end-{visit['id']}").click()
+    expect(page.get_by_test_id("column-ceproom1-30").get_by_test_id(f"card-{visit['id']}")).to_be_visible()
+    done = called(http.get(f"{base}/api_v3/visits/{visit['id']}", headers=auth(token), timeout=10))
+    assert done["status"] == 30
+
+    # the namespace goes back to its fixture from the Namespaces tab (a confirmed Reset)
+    page.get_by_test_id("tab-namespaces").click()
+    row = page.get_by_test_id("ns-row").filter(has=page.locator(f"td.name:text-is('{ns if named else 'default'}')"))
+    row.get_by_test_id("ns-reset").click()
+    expect(row.get_by_test_id("ns-reset")).to_have_text("Really reset?")
+    row.get_by_test_id("ns-reset").click()
+    expect(page.get_by_test_id("status")).to_contain_text("is back to its fixture")
+    assert http.get(f"{base}/api_v3/me", headers=auth(token), timeout=10).status_code == 401
     if locked:
         page.get_by_test_id("signout").click()
         expect(page.get_by_test_id("signin-form")).to_be_visible()

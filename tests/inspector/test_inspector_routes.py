@@ -169,6 +169,24 @@ def test_with_an_admin_token_the_page_asks_to_sign_in_and_the_token_stays_secret
     assert ADMIN not in caplog.text
 
 
+@pytest.mark.parametrize("prefix", ["", "/ns/other"])
+def test_other_local_pages_get_no_cors_from_the_inspector(locked, prefix):
+    """Another localhost port is the same site: the cookie goes with its requests, so the
+    inspector must not let such a page read its answers (the API keeps its CORS)."""
+    client = locked.test_client()
+    sign_in(client, prefix)
+    origin = {"Origin": "http://localhost:3000"}
+    answer = client.get(f"{prefix}/_sim/ui/api/journal", headers=origin)
+    assert answer.status_code == 200 and "Access-Control-Allow-Origin" not in answer.headers
+    preflight = client.options(f"{prefix}/_sim/ui/api/clock", headers={
+        **origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "X-CSRF-Token"})
+    assert "Access-Control-Allow-Origin" not in preflight.headers
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    assert client.get(f"{prefix}/_sim/ui/api/board").headers["X-Content-Type-Options"] == "nosniff"
+    api = client.get(f"{prefix}/api_v3/rooms.json", headers={**origin, "X-AccountCode": "vclinic"})
+    assert api.headers["Access-Control-Allow-Origin"] == "http://localhost:3000"
+
+
 def test_without_an_admin_token_sign_in_is_not_needed(app):
     client = app.test_client()
     assert b"csrf-token" in client.get("/_sim/ui").data
@@ -297,8 +315,9 @@ def test_webhook_deliveries_are_listed_and_sent_again(ui, clinic):
 
 
 def test_nobody_watching_costs_api_requests_nothing(app, locked):
-    """The inspector adds no hook to any request: the live journal is the page's own poll."""
+    """The inspector adds no hook to any other request (only its own blueprints' answers get
+    one): the live journal is the page's own poll."""
     for each in (app, locked):
-        hooks = [f for funcs in (*each.before_request_funcs.values(), *each.after_request_funcs.values())
-                 for f in funcs]
+        hooks = [f for funcs in (*each.before_request_funcs.items(), *each.after_request_funcs.items())
+                 if not (funcs[0] or "").startswith("inspector") for f in funcs[1]]
         assert hooks and not [f for f in hooks if "inspector" in (getattr(f, "__module__", "") or "")]

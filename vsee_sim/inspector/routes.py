@@ -19,6 +19,7 @@ from vsee_sim.inspector import schemas, security, service
 from vsee_sim.inspector.security import ui_action, ui_read
 
 bp = Blueprint("inspector", __name__, template_folder="templates")
+bp.after_request(security.not_sniffed)
 STATIC = Path(__file__).parent / "static"
 UI = security.UI_PATH
 TABS = (("namespaces", "Namespaces"), ("journal", "Journal"), ("outbox", "Outbox"), ("clock", "Clock"),

@@ -38,6 +38,13 @@ def install(app) -> None:
     app.extensions.setdefault(_SECRET_KEY, secrets.token_bytes(32))
 
 
+def not_sniffed(response):
+    """An after_request of the UI's blueprints: every answer is what its Content-Type says,
+    so a recorded body served as JSON never becomes a page."""
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 def admin_token() -> str | None:
     return current_app.extensions["vsee_sim"].settings.admin_token or None
 

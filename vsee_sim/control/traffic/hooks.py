@@ -130,6 +130,17 @@ def _request_body(req, environ: dict) -> bytes | None:
         return None
 
 
+def _response_headers(response) -> dict[str, str]:
+    """The answer's headers as the client saw them from Flask (Retry-After of a fault,
+    Content-Type...), bounded: the first ``MAX_RESPONSE_HEADERS``, each value clipped."""
+    kept: dict[str, str] = {}
+    for name, value in response.headers.items():
+        if len(kept) == service.MAX_RESPONSE_HEADERS:
+            break
+        kept[name] = value[:service.MAX_HEADER_VALUE]
+    return kept
+
+
 def _record(budget: Journal, req, world, response, t0: float, fault: str | None) -> None:
     environ = req.environ
     body = _request_body(req, environ)
@@ -148,6 +159,7 @@ def _record(budget: Journal, req, world, response, t0: float, fault: str | None)
         "status": response.status_code,
         "response": kept_response,
         "response_type": response.headers.get("Content-Type", ""),
+        "response_headers": _response_headers(response),
         "response_truncated": response_cut,
         "duration_ms": round((perf_counter() - t0) * 1000, 3),
         "fault": fault,

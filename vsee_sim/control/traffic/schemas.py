@@ -41,6 +41,9 @@ class JournalEntryOut(OutSchema):
     body_encoding = fields.String(metadata={"description": "utf-8 or base64"}, required=True)
     body_truncated = fields.Boolean(required=True)
     status = fields.Integer(required=True)
+    response_headers = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
+        "description": "the answer's headers (32 at most, values clipped to 1024 characters)"},
+        required=True)
     response = Anything(metadata={"description": "response body: parsed JSON, or text"}, required=True)
     response_encoding = fields.String(allow_none=True,
                                       metadata={"description": "base64 when the response was not text"})

@@ -26,6 +26,7 @@ from vsee_sim.core.store import World
 FAULTS = "faults"
 PRECACHE_LIMIT = 1024 * 1024  # request bodies up to this are read before the view (see hooks)
 REPLAY_HEADERS = ("X-ApiToken", "X-ApiKey", "X-ApiSecret", "X-AccountCode", "Content-Type")
+MAX_RESPONSE_HEADERS, MAX_HEADER_VALUE = 32, 1024   # what an entry keeps of its answer's headers
 
 
 # -- journal -----------------------------------------------------------------------------------
@@ -66,7 +67,8 @@ def entry_view(entry: dict) -> dict:
         "id": entry["id"], "at": entry["at"], "method": entry["method"], "path": _text_path(entry["path"]),
         "query": entry["query"], "headers": dict(entry["headers"]),
         "body": body, "body_encoding": body_encoding, "body_truncated": entry["body_truncated"],
-        "status": entry["status"], "response": None, "response_truncated": entry["response_truncated"],
+        "status": entry["status"], "response_headers": dict(entry.get("response_headers") or {}),
+        "response": None, "response_truncated": entry["response_truncated"],
         "duration_ms": entry["duration_ms"], "fault": entry.get("fault"),
     }
     raw = entry["response"]

@@ -12,10 +12,12 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from vsee_sim.core.http import current_ctx, parser
+from vsee_sim.inspector import security
 from vsee_sim.inspector.board import schemas, service
 from vsee_sim.inspector.security import ui_action, ui_read
 
 blp = Blueprint("inspector-board", __name__)
+blp.after_request(security.not_sniffed)
 
 
 @blp.get("")

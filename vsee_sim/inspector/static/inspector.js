@@ -107,15 +107,32 @@
   }
 
   /** A button that asks once more before acting (no window.confirm: dialogs block a projector demo). */
+  const ARMED_MS = 5000;   // an unanswered "Really ...?" goes back to its label
+
   function confirmButton(label, testid, action) {
     const button = el("button", { type: "button", class: "quiet", "data-testid": testid, text: label });
-    let armed = false;
+    let armed = false, timer = null;
+    const disarm = () => { armed = false; clearTimeout(timer); button.textContent = label; button.classList.remove("armed"); };
     button.addEventListener("click", () => {
-      if (!armed) { armed = true; button.textContent = "Really " + label.toLowerCase() + "?"; button.classList.add("armed"); return; }
-      armed = false; button.textContent = label; button.classList.remove("armed");
+      if (!armed) {
+        armed = true; button.textContent = "Really " + label.toLowerCase() + "?"; button.classList.add("armed");
+        timer = setTimeout(disarm, ARMED_MS);
+        return;
+      }
+      disarm();
       action();
     });
     return button;
+  }
+
+  // A refreshed table's rows, made again only when its data changed, swapped in at once (no
+  // flicker), and left alone while one of its buttons asks "Really ...?" (a rebuild would
+  // silently disarm it).
+  function refill(tbody, items, makeRow) {
+    const seen = JSON.stringify(items);
+    if (tbody.dataset.seen === seen || tbody.querySelector(".armed")) return;
+    tbody.dataset.seen = seen;
+    tbody.replaceChildren(...items.map(makeRow));
   }
 
   // -- the clock in the header ------------------------------------------------------------------
@@ -150,7 +167,7 @@
     try { showClock((await api.get("/clock")).data); } catch (e) { fail(e); }
   }
 
-  Object.assign(inspector, { NS, PREFIX, el, clear, $, when, say, fail, portalHref, pretty, confirmButton,
+  Object.assign(inspector, { NS, PREFIX, el, clear, $, when, say, fail, portalHref, pretty, confirmButton, refill,
     showClock, refreshClock });
 
   // -- journal ------------------------------------------------------------------------------------
@@ -237,6 +254,7 @@
       el("pre", { id: "curl-text", class: "curl", "data-testid": "curl-text" }),
       el("h4", { text: "Request headers" }), headersTable(entry.headers, "detail-headers"),
       block("Request body" + (entry.body_encoding === "base64" ? " (base64)" : ""), entry.body, "detail-body", entry.body_truncated),
+      el("h4", { text: "Response headers" }), headersTable(entry.response_headers, "detail-response-headers"),
       block("Response" + (entry.response_encoding === "base64" ? " (base64)" : ""), entry.response, "detail-response", entry.response_truncated),
       result);
   }

@@ -8,31 +8,31 @@
   "use strict";
 
   const inspector = window.VseeInspector;
-  const { api, NS, PREFIX, el, clear, $, when, say, fail, portalHref, pretty, confirmButton, showClock, refreshClock } = inspector;
+  const { api, NS, PREFIX, el, clear, $, when, say, fail, portalHref, pretty, confirmButton, refill, showClock, refreshClock } = inspector;
 
   // -- namespaces ---------------------------------------------------------------------------------
   async function loadNamespaces() {
-    const rows = clear($("namespaces-rows"));
-    const list = (await api.get("/namespaces")).data;
-    for (const item of list) {
-      const mode = item.clock.mode === "frozen" ? "frozen" : item.clock.mode === "offset" ? "shifted" : "real";
-      const open = el("button", { type: "button", "data-testid": "ns-open", text: "Open",
-        onclick: async () => {
-          try { window.location.href = (await api.post("/namespaces/" + encodeURIComponent(item.namespace) + "/open")).data.url; } catch (e) { fail(e); }
-        } });
-      const reset = confirmButton("Reset", "ns-reset", async () => {
-        try { await api.post("/namespaces/" + encodeURIComponent(item.namespace) + "/reset"); say("Namespace " + item.namespace + " is back to its fixture."); loadNamespaces(); refreshClock(); } catch (e) { fail(e); }
-      });
-      const drop = confirmButton("Drop", "ns-drop", async () => {
-        try { await api.post("/namespaces/" + encodeURIComponent(item.namespace) + "/drop"); say("Namespace " + item.namespace + " dropped."); loadNamespaces(); } catch (e) { fail(e); }
-      });
-      rows.append(el("tr", { "data-testid": "ns-row", "data-ns": item.namespace, class: item.namespace === NS ? "current" : "" },
-        el("td", { class: "name", text: item.namespace }), el("td", { text: item.fixture }), el("td", { text: item.seed }),
-        el("td", { text: mode + " · " + when(item.clock.now) }), el("td", { class: "num", text: item.users }),
-        el("td", { class: "num", text: item.visits }), el("td", { class: "num", text: item.journal }),
-        el("td", { class: "num", text: item.outbox }), el("td", { text: when(item.last_request) || "—" }),
-        el("td", { class: "actions" }, open, reset, drop)));
-    }
+    refill($("namespaces-rows"), (await api.get("/namespaces")).data, namespaceRow);
+  }
+
+  function namespaceRow(item) {
+    const mode = item.clock.mode === "frozen" ? "frozen" : item.clock.mode === "offset" ? "shifted" : "real";
+    const open = el("button", { type: "button", "data-testid": "ns-open", text: "Open",
+      onclick: async () => {
+        try { window.location.href = (await api.post("/namespaces/" + encodeURIComponent(item.namespace) + "/open")).data.url; } catch (e) { fail(e); }
+      } });
+    const reset = confirmButton("Reset", "ns-reset", async () => {
+      try { await api.post("/namespaces/" + encodeURIComponent(item.namespace) + "/reset"); say("Namespace " + item.namespace + " is back to its fixture."); loadNamespaces(); refreshClock(); } catch (e) { fail(e); }
+    });
+    const drop = confirmButton("Drop", "ns-drop", async () => {
+      try { await api.post("/namespaces/" + encodeURIComponent(item.namespace) + "/drop"); say("Namespace " + item.namespace + " dropped."); loadNamespaces(); } catch (e) { fail(e); }
+    });
+    return el("tr", { "data-testid": "ns-row", "data-ns": item.namespace, class: item.namespace === NS ? "current" : "" },
+      el("td", { class: "name", text: item.namespace }), el("td", { text: item.fixture }), el("td", { text: item.seed }),
+      el("td", { text: mode + " · " + when(item.clock.now) }), el("td", { class: "num", text: item.users }),
+      el("td", { class: "num", text: item.visits }), el("td", { class: "num", text: item.journal }),
+      el("td", { class: "num", text: item.outbox }), el("td", { text: when(item.last_request) || "—" }),
+      el("td", { class: "actions" }, open, reset, drop));
   }
 
   // -- outbox -------------------------------------------------------------------------------------
@@ -142,16 +142,14 @@
   }
 
   async function loadFaults() {
-    const rows = clear($("faults-rows"));
-    for (const rule of (await api.get("/faults")).data) {
-      rows.append(el("tr", { "data-testid": "fault-row", "data-id": rule.id },
+    refill($("faults-rows"), (await api.get("/faults")).data, (rule) =>
+      el("tr", { "data-testid": "fault-row", "data-id": rule.id },
         el("td", { text: rule.method }), el("td", { text: rule.path }), el("td", { text: rule.status || "" }),
         el("td", { text: rule.latency_ms ? rule.latency_ms + " ms" : "" }),
         el("td", { text: rule.count === null || rule.count === undefined ? "∞" : Math.max(rule.count - (rule.fired || 0), 0) }),
         el("td", { class: "num", text: rule.matched || 0 }), el("td", { class: "num", "data-testid": "fault-fired", text: rule.fired || 0 }),
         el("td", {}, el("button", { type: "button", class: "quiet", "data-testid": "fault-remove", text: "Remove",
           onclick: async () => { try { await api.post("/faults/" + encodeURIComponent(rule.id) + "/delete"); loadFaults(); } catch (e) { fail(e); } } }))));
-    }
   }
 
   async function loadSnapshots() {
