@@ -635,6 +635,10 @@ export interface components {
             body_encoding: string;
             body_truncated: boolean;
             status: number;
+            /** @description the answer's headers (32 at most, values clipped to 1024 characters) */
+            response_headers: {
+                [key: string]: string;
+            };
             /** @description response body: parsed JSON, or text */
             response: unknown;
             /** @description base64 when the response was not text */
