@@ -16,7 +16,8 @@ Run by .ci/stages/50-image after setup-podman.sh and base.sh; standard library o
 3. Runs the compose example with podman-compose; the client must exit 0.
 Every container's log must hold no ERROR, CRITICAL or Traceback line. Prints image size,
 build time and start-to-healthy time. Removes every container, volume, network and image
-it made (the base stays cached); every wait is bounded.
+it made (the base stays cached), except, on a clean checkout, the image, handed to
+70-compose-shards as ``localhost/vsee-sim:ci-<commit>`` (it removes it); every wait is bounded.
 """
 
 from __future__ import annotations
@@ -341,11 +342,40 @@ def check_compose() -> None:
 
 # ---------------------------------------------------------------- clean up
 
+def commit_image() -> str | None:
+    """The tag under which the image of this commit is handed to a later stage
+    (70-compose-shards, which removes it): a clean checkout only, else None."""
+    git = ["git", "-C", str(ROOT)]
+    head, dirty = (subprocess.run([*git, *args], capture_output=True, text=True, timeout=30).stdout.strip()
+                   for args in (["rev-parse", "HEAD"], ["status", "--porcelain"]))
+    return f"localhost/{IMAGE}:ci-{head}" if head and not dirty else None
+
+
+def hand_over() -> set[str]:
+    """Keep the image under commit_image()'s tag (an earlier run's goes); the ids not to remove."""
+    for tag in podman("images", "--format", "{{.Repository}}:{{.Tag}}", check=False).stdout.split():
+        if tag.startswith(f"localhost/{IMAGE}:ci-"):
+            podman("rmi", "--force", tag, check=False)
+    tag = commit_image()
+    if not tag:
+        return set()
+    podman("tag", IMAGE, tag)
+    say(f"image kept as {tag} for 70-compose-shards")
+    return layers(tag)
+
+
+def layers(image: str) -> set[str]:
+    """Ids (as images() gives them) of an image and of the images under it in the store."""
+    own = podman("image", "inspect", "--format", "{{.Id}}", image).stdout.split()
+    history = podman("history", "--quiet", "--no-trunc", image).stdout.replace("sha256:", "").split()
+    return {f"sha256:{i}" for i in own + history if i != "<missing>"}
+
+
 def images() -> set[str]:
     return set(podman("images", "--all", "--quiet", "--no-trunc").stdout.split())
 
 
-def clean_up(before: set[str], keep: str | None) -> None:
+def clean_up(before: set[str], keep: str | None, handed: set[str] = frozenset()) -> None:
     for name in made["containers"]:
         podman("rm", "--force", "--volumes", "--time", "5", name, check=False, timeout=60)
     for volume in made["volumes"]:
@@ -357,15 +387,16 @@ def clean_up(before: set[str], keep: str | None) -> None:
             podman("rmi", tag, check=False)
     kept = podman("image", "inspect", "--format", "{{.Id}}", keep, check=False).stdout.strip() if keep else ""
     for _ in range(3):  # intermediate images of the builds: children before parents
-        for image in images() - before - {f"sha256:{kept}", kept}:
+        for image in images() - before - handed - {f"sha256:{kept}", kept}:
             podman("rmi", image, check=False)
 
 
 def main() -> int:
-    before = images()
+    before, handed = images(), set()
     try:
         check_image()
         check_compose()
+        handed = hand_over()
     except (Failed, subprocess.TimeoutExpired) as exc:
         print(f"check: FAILED: {exc}", file=sys.stderr)
         for name in made["containers"]:
@@ -374,7 +405,7 @@ def main() -> int:
                 print(f"--- log of {name} (last 60 lines)\n{log.stdout}{log.stderr}", file=sys.stderr)
         return 1
     finally:
-        clean_up(before, os.environ.get("VSEE_SIM_BASE"))
+        clean_up(before, os.environ.get("VSEE_SIM_BASE"), handed)
     for key, value in figures.items():
         say(f"{key}: {value}")
     return 0

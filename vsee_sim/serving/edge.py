@@ -21,6 +21,7 @@ MESSAGES = {
     413: "Request body is too large.",
     414: f"The request URL is too long (at most {MAX_URL} bytes).",
     431: "The request headers are too large.",
+    500: "The server could not answer this request.",
 }
 
 
@@ -36,17 +37,18 @@ def _reason(status: int) -> str:
 
 
 class Limits:
-    """414 for a URL past ``MAX_URL``, before the app sees it."""
+    """414 for a URL past ``MAX_URL``, before the app sees it (with ``headers``)."""
 
-    def __init__(self, app):
+    def __init__(self, app, headers: list[tuple[str, str]] = ()):
         self.app = app
+        self.headers = list(headers)
 
     def __call__(self, environ, start_response):
         url = environ.get("REQUEST_URI") or environ.get("PATH_INFO", "") + environ.get("QUERY_STRING", "")
         if len(url) > MAX_URL:
             body = error_body(414)
             start_response(f"414 {_reason(414)}", [("Content-Type", "application/json"),
-                                                  ("Content-Length", str(len(body)))])
+                                                  ("Content-Length", str(len(body))), *self.headers])
             return [body]
         return self.app(environ, start_response)
 

@@ -8,7 +8,8 @@ head has arrived, and a body that never comes holds it); and everything it refus
 goes through ``error_task_class``, so 400, 408, 413 and 431 come back in VSee's JSON body.
 
 What is ours on top of waitress (documented class attributes, waitress 3.x):
-- ``JsonErrorTask``: waitress's own error answers in VSee's body;
+- ``JsonErrorTask``: waitress's own error answers in VSee's body (with ``X-Sim-Shard`` on a
+  shard, like every answer of the app: ``own_headers``);
 - ``TimedParser`` + ``SimServer.maintenance``: a request whose head has not arrived within
   ``header_timeout`` seconds, or whose body has not within ``body_timeout`` more, is answered
   408 and its connection closed (waitress alone would only close connections idle for
@@ -36,6 +37,7 @@ from waitress.task import ErrorTask, ThreadedTaskDispatcher
 from waitress.utilities import Error
 
 from vsee_sim.serving.edge import AccessLog, Limits, access, error_body
+from vsee_sim.sharding.edge import SHARD_HEADER
 
 log = logging.getLogger("vsee_sim.server")
 
@@ -49,13 +51,14 @@ class RequestTimeout(Error):
 
 
 class JsonErrorTask(ErrorTask):
-    """waitress's own refusals (bad chunk, header or body too large, timeout) as VSee's JSON."""
+    """waitress's own refusals (bad chunk, header or body too large, timeout, an app that
+    failed before answering) as VSee's JSON, with the server's ``headers``."""
 
     def execute(self):
         err = self.request.error
         body = error_body(err.code, _message(err))
         self.status = f"{err.code} {err.reason}"
-        self.response_headers.extend([("Content-Type", "application/json")])
+        self.response_headers.extend([("Content-Type", "application/json"), *self.channel.server.headers])
         self.set_close_on_finish()
         self.content_length = len(body)
         self.write(body)
@@ -91,6 +94,7 @@ class SimChannel(HTTPChannel):
 
 class SimServer(TcpWSGIServer):
     channel_class = SimChannel
+    headers: list[tuple[str, str]] = []  # on every answer the server gives by itself
     header_timeout = 10.0   # seconds for a request's head (Settings: VSEE_SIM_HEADER_TIMEOUT)
     body_timeout = 30.0     # seconds more for its body (VSEE_SIM_BODY_TIMEOUT)
 
@@ -121,9 +125,10 @@ class SimServer(TcpWSGIServer):
 
 
 def build_server(app, host: str, port: int, threads: int, max_body: int = 16 * 1024 * 1024,
-                 timeouts: tuple[float, float] | None = None):
+                 timeouts: tuple[float, float] | None = None, headers: list[tuple[str, str]] = ()):
     """The listening server (raises OSError if the address cannot be bound); ``timeouts``:
-    seconds for a request's head, then for its body (default: SimServer's)."""
+    seconds for a request's head, then for its body (default: SimServer's); ``headers``: sent
+    with the server's own refusals."""
     adj = Adjustments(host=host, port=port, threads=threads, channel_timeout=IDLE_TIMEOUT,
                       max_request_body_size=max_body,
                       cleanup_interval=1, connection_limit=CONNECTION_LIMIT, asyncore_use_poll=True,
@@ -134,6 +139,8 @@ def build_server(app, host: str, port: int, threads: int, max_body: int = 16 * 1
     servers = [SimServer(app, sim_map, dispatcher=dispatcher, adj=adj, sockinfo=info) for info in adj.listen]
     for server in servers if timeouts else ():
         server.header_timeout, server.body_timeout = timeouts
+    for server in servers:
+        server.headers = list(headers)
     if len(servers) == 1:
         return servers[0]
     listen = [(s.effective_host, s.effective_port) for s in servers]
@@ -145,7 +152,7 @@ class InThread:
     the same request reading, limits and error bodies as ``vsee-sim serve``, no signals."""
 
     def __init__(self, app, host: str = "127.0.0.1", threads: int = 8):
-        self.server = _build_for(app, Limits(app), host, 0, threads)
+        self.server = _build_for(app, Limits(app, own_headers(app)), host, 0, threads)
         self.url = f"http://{host}:{self.server.effective_port}"
         self.thread = threading.Thread(target=self.server.run, name="vsee-sim-live", daemon=True)
         self.thread.start()
@@ -165,7 +172,7 @@ def serve(overrides: dict, host: str, port: int, threads: int, quiet: bool, echo
 
     _logging(quiet)
     app = create_app({**overrides, "SERVER_THREADS": threads})
-    wsgi = Limits(app)
+    wsgi = Limits(app, own_headers(app))
     if not quiet:
         wsgi = AccessLog(wsgi)
     try:
@@ -189,7 +196,14 @@ def _build_for(app, wsgi, host: str, port: int, threads: int):
     """``build_server`` for ``wsgi`` (``app``, wrapped) with the app's body limit and timeouts."""
     settings = app.extensions["vsee_sim"].settings
     return build_server(wsgi, host, port, threads, app.config["MAX_CONTENT_LENGTH"],
-                        (settings.header_timeout, settings.body_timeout))
+                        (settings.header_timeout, settings.body_timeout), own_headers(app))
+
+
+def own_headers(app) -> list[tuple[str, str]]:
+    """Headers of the answers the HTTP server gives by itself (its refusals, the 414), as the
+    app's own answers carry them: ``X-Sim-Shard`` when the process is a shard."""
+    shard = app.extensions["vsee_sim"].settings.shard
+    return [(SHARD_HEADER, shard)] if shard else []
 
 
 def _stop(signum, frame):
