@@ -73,8 +73,12 @@ class LazyViews:
         self.lock = threading.RLock()
 
     def current(self, packages: list[str]) -> bool:
-        """Whether every package's rules can come from the table."""
-        return all(p in self.table and self.table[p]["digest"] == source_digest(p) for p in packages)
+        """Whether every package's rules can come from the table (no sources to read, as in
+        an install that ships only bytecode: no)."""
+        try:
+            return all(p in self.table and self.table[p]["digest"] == source_digest(p) for p in packages)
+        except OSError:
+            return False
 
     def add(self, package: str) -> None:
         """Add ``package``'s rules with stand-in views (``current`` must be true of it)."""
