@@ -8,6 +8,7 @@ MAX_BODY_BYTES, CONTROL, ADMIN_TOKEN, SIGNING_SECRET, CORS_ORIGINS, SHARD.
 from __future__ import annotations
 
 import atexit
+import gc
 from dataclasses import dataclass
 
 from flask_cors import CORS
@@ -77,6 +78,22 @@ class SimState:
 
 
 def create_app(config: dict | None = None) -> SimFlask:
+    """The app; with ``FREEZE_GC`` (``vsee-sim serve``, one app per process) what start-up
+    made is then moved out of the cyclic collector's sight (``gc.freeze``) and the collector,
+    which the CLI switched off before its imports, switched on again."""
+    enabled = gc.isenabled()
+    gc.disable()  # start-up allocates objects that all live on: a collection finds no garbage
+    try:
+        return _create_app(config)
+    finally:
+        if config and config.get("FREEZE_GC"):
+            gc.freeze()
+            gc.enable()
+        elif enabled:
+            gc.enable()
+
+
+def _create_app(config: dict | None) -> SimFlask:
     settings = Settings.from_env(config)
     validate_fixture(load_fixture(settings.fixture))  # fail fast on a bad fixture
     app = SimFlask("vsee_sim", static_folder=None)
@@ -107,14 +124,13 @@ def create_app(config: dict | None = None) -> SimFlask:
     state = SimState(settings, worlds)
     app.extensions["vsee_sim"] = state
 
-    from vsee_sim.api import AREAS
-
     api = SimApi(app)
     for name, scheme in SECURITY_SCHEMES.items():
         api.spec.components.security_scheme(name, scheme)
-    for blueprint in AREAS:
-        api.register_blueprint(blueprint)
-    openapi.install(api, "api")
+    from vsee_sim.api import AREA_PACKAGES
+    from vsee_sim.lazy_views import register
+
+    openapi.install(api, "api", prepare=register(app, api, AREA_PACKAGES, settings.lazy_views))
 
     if settings.control:
         from vsee_sim import control

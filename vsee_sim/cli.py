@@ -69,9 +69,12 @@ def _build_app(fixture: str | None, **overrides):
                    "(env VSEE_SIM_SHARD). Give each shard its own --data.")
 def serve(host, port, fixture, data, seed, threads, no_control, cors_origins, quiet, shard):
     """Serve the simulator (waitress, one process), one log line per request."""
+    import gc
+
+    gc.disable()  # until create_app has built the app (FREEZE_GC): start-up makes no garbage
     from vsee_sim.serving import serve as run
 
-    overrides = {"FIXTURE": fixture, "DATA": data, "SEED": seed, "SHARD": shard}
+    overrides = {"FIXTURE": fixture, "DATA": data, "SEED": seed, "SHARD": shard, "FREEZE_GC": True}
     if no_control:
         overrides["CONTROL"] = False
     if cors_origins:

@@ -50,6 +50,7 @@ class Settings:
     header_timeout: float = 10.0           # seconds for a request's head to arrive (then 408)
     body_timeout: float = 30.0             # seconds more for its body
     shard: str | None = None               # --shard NAME: this process is one shard (X-Sim-Shard, health)
+    lazy_views: bool = True                # an area's views imported on first use (lazy_views.py)
 
     @classmethod
     def from_env(cls, overrides: dict | None = None) -> Settings:

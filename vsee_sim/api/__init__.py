@@ -1,22 +1,17 @@
 """The faithful surface: one package per documented area.
 
-AREAS is the one list create_app registers.
+AREA_PACKAGES is the one list create_app registers, in this order (lazily: see
+vsee_sim/lazy_views.py); ``AREAS`` gives their blueprints, importing every area.
 """
 
-from vsee_sim.api import (
-    accounts,
-    appointments,
-    billing,
-    emr,
-    erx,
-    files,
-    intakes,
-    notifications,
-    rooms,
-    settings,
-    users,
-    visits,
-)
+import importlib
 
-AREAS = [settings.blp, users.blp, accounts.blp, rooms.blp, intakes.blp, visits.blp, appointments.blp,
-         emr.blp, erx.blp, billing.blp, notifications.blp, files.blp]
+AREA_PACKAGES = tuple(f"vsee_sim.api.{name}" for name in (
+    "settings", "users", "accounts", "rooms", "intakes", "visits", "appointments",
+    "emr", "erx", "billing", "notifications", "files"))
+
+
+def __getattr__(name: str):
+    if name == "AREAS":
+        return [importlib.import_module(f"{package}.routes").blp for package in AREA_PACKAGES]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import logging
 from functools import cache
+from pathlib import Path
 
 from vsee_sim.core.store import World
 
@@ -32,8 +33,10 @@ def _modules(name: str) -> tuple:
     return tuple(found)
 
 
-def blueprints() -> list:
-    return [module.blp for module in _modules("routes")]
+def route_packages() -> list[str]:
+    """The packages with a ``routes.py``, in registration order (lazy_views reads their routes)."""
+    here = Path(__file__).resolve().parent
+    return [f"vsee_sim.control.{p}" for p in PACKAGES if (here / p / "routes.py").exists()]
 
 
 def install(app, state) -> None:
@@ -41,13 +44,13 @@ def install(app, state) -> None:
     from vsee_sim import openapi
     from vsee_sim.control import common
     from vsee_sim.core.http import SimApi
+    from vsee_sim.lazy_views import register
 
     common.install(app, state)
     state.worlds.on_load.append(tick)
     control_api = SimApi(app, config_prefix="SIM_")
-    for blp in blueprints():
-        control_api.register_blueprint(blp)
-    openapi.install(control_api, "sim")
+    lazily = state.settings.lazy_views
+    openapi.install(control_api, "sim", prepare=register(app, control_api, route_packages(), lazily))
     for module in _modules("hooks"):
         module.install(app, state)
     if state.settings.tick_interval > 0:

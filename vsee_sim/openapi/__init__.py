@@ -18,14 +18,17 @@ from vsee_sim.openapi.document import finish
 __all__ = ["install", "finish"]
 
 
-def install(api, document: str) -> None:
-    """Finish ``api``'s document (``"api"`` for /api_v3, ``"sim"`` for /_sim) when it is built."""
+def install(api, document: str, prepare=None) -> None:
+    """Finish ``api``'s document (``"api"`` for /api_v3, ``"sim"`` for /_sim) when it is built;
+    ``prepare()``, when given, runs first (lazily registered views: vsee_sim/lazy_views.py)."""
     spec = api.spec
     build = spec.to_dict
     lock = threading.Lock()
     cache: dict = {}
 
     def finished() -> dict:
+        if prepare is not None:
+            prepare()
         with lock:
             if "doc" not in cache or api.__dict__.get("_undocumented"):
                 cache["doc"] = finish(build(), api._app, document)

@@ -1,5 +1,13 @@
-"""Settings API."""
+"""Settings API.
 
-from vsee_sim.api.settings.routes import blp
+Exports blp only, imported on first use: importing one of the area's modules (its
+service, from another area or the control plane) does not import its views.
+"""
 
-__all__ = ["blp"]
+
+def __getattr__(name: str):
+    if name == "blp":
+        from vsee_sim.api.settings.routes import blp
+
+        return blp
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,5 +1,13 @@
-"""/_sim/provider and /_sim/autopilot: the provider's side of a visit, for tests and demos."""
+"""/_sim/provider and /_sim/autopilot: the provider's side of a visit, for tests and demos.
 
-from vsee_sim.control.provider.routes import blp
+Exports blp only, imported on first use (its hooks are imported at start, its views on
+the first request to one: vsee_sim/lazy_views.py).
+"""
 
-__all__ = ["blp"]
+
+def __getattr__(name: str):
+    if name == "blp":
+        from vsee_sim.control.provider.routes import blp
+
+        return blp
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,5 +1,13 @@
-"""/_sim state: health, reset, seed, namespaces, clock, export/import and snapshots."""
+"""/_sim state: health, reset, seed, namespaces, clock, export/import and snapshots.
 
-from vsee_sim.control.state.routes import blp
+Exports blp only, imported on first use (its hooks are imported at start, its views on
+the first request to one: vsee_sim/lazy_views.py).
+"""
 
-__all__ = ["blp"]
+
+def __getattr__(name: str):
+    if name == "blp":
+        from vsee_sim.control.state.routes import blp
+
+        return blp
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
