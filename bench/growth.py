@@ -33,10 +33,11 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import growth_cases  # noqa: E402
-import run as runner  # noqa: E402  (bench/run.py: servers, percentiles, code snapshot)
+import harness as runner  # noqa: E402  (servers, the code's copy, ports, log)
 from growth_cases import Op  # noqa: E402
+from load import pct  # noqa: E402
 
-ROUNDS = {"full": 6, "quick": 2}
+ROUNDS = {"full": 6, "quick": 2}    # bench/run.py's whole run passes fewer (--growth-rounds)
 SAMPLES = {"full": 20, "quick": 6}   # per operation, level and round (an Op may scale it)
 MAX_BODY = 512 * 1024 * 1024         # an import of 50k users is ~25 MB
 
@@ -122,10 +123,11 @@ def time_op(client: Client, op: Op, i: int) -> tuple[float, int]:
     return elapsed, items
 
 
-def measure_case(connect, base: dict, case, quick: bool) -> list[dict]:
+def measure_case(connect, base: dict, case, quick: bool, deep: bool = False) -> list[dict]:
     """``connect(namespace)`` -> a Client (HTTP) or InProcess."""
     mode = "quick" if quick else "full"
-    levels = [max(10, n // 10) if quick and not case.bounded else n for n in case.levels]
+    levels = [max(10, n // 10) if quick and not case.bounded else n
+              for n in case.levels + (case.deep if deep else ())]
     clients = {}
     for n in levels:
         c = clients[n] = connect(f"growth-{case.name}-{n}-{runner.RUN_ID}")
@@ -138,6 +140,8 @@ def measure_case(connect, base: dict, case, quick: bool) -> list[dict]:
     counter = 0
     for op in ops:  # warm-up: caches, lazily built indexes, first-use imports
         for n in levels:
+            if case.fill:
+                case.fill(clients[n], n)
             for _ in range(1 if op.scale < 0.1 else 2):  # a whole big list: one is enough
                 counter += 1
                 time_op(clients[n], op, counter)
@@ -145,6 +149,8 @@ def measure_case(connect, base: dict, case, quick: bool) -> list[dict]:
         order = levels if rnd % 2 == 0 else list(reversed(levels))
         for op in ops:
             for n in order:
+                if case.fill:
+                    case.fill(clients[n], n)
                 for _ in range(max(1, int(SAMPLES[mode] * op.scale))):
                     counter += 1
                     elapsed, k = time_op(clients[n], op, counter)
@@ -156,8 +162,8 @@ def measure_case(connect, base: dict, case, quick: bool) -> list[dict]:
                "levels": levels, "p50": {}, "p99": {}, "items": {}}
         for n in levels:
             lat = sorted(samples[(op.name, n)])
-            row["p50"][n] = runner.pct(lat, 50) * 1e3
-            row["p99"][n] = runner.pct(lat, 99) * 1e3
+            row["p50"][n] = pct(lat, 50) * 1e3
+            row["p99"][n] = pct(lat, 99) * 1e3
             row["items"][n] = statistics.median(items[(op.name, n)])
         rows.append(row)
     for c in clients.values():
@@ -213,14 +219,21 @@ def report(rows: list[dict], version: str, seconds: float, load: tuple[str, str]
 
 
 def run(quick: bool = False, only: list[str] | None = None, live: bool = False,
-        in_process: bool = False) -> str:
-    """Spawn one server, measure every case (or ``only`` these), return the markdown section."""
+        in_process: bool = False, deep: bool = False, rounds: int | None = None,
+        workdir: Path | None = None, version: str | None = None) -> str:
+    """Spawn one server, measure every case (or ``only`` these), return the markdown section.
+
+    ``deep`` adds the 50k levels of the account's visits and the notifications; ``rounds``
+    overrides ROUNDS. A main runner passes its ``workdir`` and ``version`` when it has already
+    copied the code (bench/run.py): the server then imports that same copy."""
     started = time.perf_counter()
     load0 = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     cases = [c for c in growth_cases.CASES if not only or c.name in only]
     if only and len(cases) != len(only):
         known = ", ".join(c.name for c in growth_cases.CASES)
         raise SystemExit(f"--only: unknown case; the cases are: {known}")
+    if rounds:
+        ROUNDS["quick" if quick else "full"] = max(1, rounds)
     rows: list[dict] = []
     if in_process:
         os.environ.update(VSEE_SIM_MAX_BODY_BYTES=str(MAX_BODY), VSEE_SIM_MAX_NAMESPACES="0")
@@ -229,28 +242,34 @@ def run(quick: bool = False, only: list[str] | None = None, live: bool = False,
         app = create_app({"FIXTURE": "demo", "SEED": 1})
         base = InProcess(app, f"growth-base-{runner.RUN_ID}").json("GET", "/_sim/state")
         for case in cases:
-            rows.extend(measure_case(lambda ns: InProcess(app, ns), base, case, quick))
+            rows.extend(measure_case(lambda ns: InProcess(app, ns), base, case, quick, deep))
         load = (load0, " ".join(Path("/proc/loadavg").read_text().split()[:3]))
         version = runner.code_version(HERE.parent) + ", in process"
         return report(rows, version, time.perf_counter() - started, load, quick, in_process=True)
     with tempfile.TemporaryDirectory(prefix="vsee-growth-") as tmp:
-        workdir = Path(tmp)
-        if live:
-            version = runner.code_version(HERE.parent) + ", the working tree (--live)"
-            runner.SERVER_ENV = dict(os.environ)
-        else:
-            version = runner.snapshot_code(workdir)
-        runner.SERVER_ENV.update(VSEE_SIM_MAX_BODY_BYTES=str(MAX_BODY), VSEE_SIM_MAX_NAMESPACES="0")
-        port = runner.free_port()
-        argv = runner.vsee_sim_cmd() + ["serve", "--port", str(port), "--fixture", "demo", "--seed", "1",
-                                        "--threads", str(runner.THREADS), "--quiet"]
-        with runner.Server("vsee-sim", argv, port, workdir).start() as server:
-            server.wait_healthy()
-            base = Client(port, f"growth-base-{runner.RUN_ID}").json("GET", "/_sim/state")
-            for case in cases:
-                rows.extend(measure_case(lambda ns: Client(port, ns), base, case, quick))
+        if workdir is None:
+            workdir = Path(tmp)
+            if live:
+                version = runner.code_version(HERE.parent) + ", the working tree (--live)"
+                runner.SERVER_ENV = dict(os.environ)
+            else:
+                version = runner.snapshot_code(workdir)
+        saved = runner.SERVER_ENV
+        runner.SERVER_ENV = {**(saved if saved is not None else os.environ),
+                             "VSEE_SIM_MAX_BODY_BYTES": str(MAX_BODY), "VSEE_SIM_MAX_NAMESPACES": "0"}
+        try:
+            port = runner.free_port()
+            argv = runner.vsee_sim_cmd() + ["serve", "--port", str(port), "--fixture", "demo", "--seed", "1",
+                                            "--threads", str(runner.THREADS), "--quiet"]
+            with runner.Server("vsee-sim-growth", argv, port, workdir).start() as server:
+                server.wait_healthy()
+                base = Client(port, f"growth-base-{runner.RUN_ID}").json("GET", "/_sim/state")
+                for case in cases:
+                    rows.extend(measure_case(lambda ns: Client(port, ns), base, case, quick, deep))
+        finally:
+            runner.SERVER_ENV = saved
     load = (load0, " ".join(Path("/proc/loadavg").read_text().split()[:3]))
-    return report(rows, version, time.perf_counter() - started, load, quick)
+    return report(rows, version or "?", time.perf_counter() - started, load, quick)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -260,10 +279,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--live", action="store_true", help="the server imports the working tree as it is")
     p.add_argument("--in-process", action="store_true",
                    help="time the thread's CPU per request in an in-process app (a second opinion)")
+    p.add_argument("--deep", action="store_true",
+                   help="also 50k of the account's visits and of the notifications (users always go to 50k)")
+    p.add_argument("--rounds", type=int, default=None, help="rounds alternating between the levels")
     p.add_argument("--out", default=None, help="also write the markdown section to this file")
     args = p.parse_args(argv)
     only = [x.strip() for x in args.only.split(",") if x.strip()] or None
-    text = run(args.quick, only, args.live, args.in_process)
+    text = run(args.quick, only, args.live, args.in_process, args.deep, args.rounds)
     print(text)
     if args.out:
         Path(args.out).write_text(text)

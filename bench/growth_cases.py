@@ -19,6 +19,8 @@ P575 = {"X-ApiToken": "5a2eb231d652b49f4d7fc0fbb78328fb"}  # patient 575
 PROV826 = {"X-ApiToken": "d0c7e5a1b2f34c6d8e9fa0b1c2d3e826"}  # provider 826, of ceproom1
 API_KEY = {"X-ApiKey": "vclinic_api_key", "X-AccountCode": "vclinic"}
 STAFF = {"X-ApiToken": "f" * 32}  # the clinic's API user (type 160): a token put in every seeded export
+PROV509 = {"X-ApiToken": "e" * 32}  # provider 509 of ceproom1 (no visit of patient 575): also put in
+FILE_575 = "57aa6ede-bf6c-4a88-81e1-6bcdac1f0144"
 INTAKE_575 = "57a0705e-1c4c-4f24-b51d-3c71ac1f0144"
 NOTE_201 = "570f3f04-f1f4-4805-946e-178d50e631f8"
 ENDPOINT_201 = "551c5f64-a6d8-425d-b89c-581fac1f0144"
@@ -58,15 +60,18 @@ class Doc:
             table[str(start + i)] = record
 
     def add_staff_token(self) -> None:
+        """Tokens the timed operations use that the demo has none of: the clinic's API user's
+        and provider 509's."""
         tokens = self.doc[f"{self.ns}/_tokens"]
-        tokens[str(max(int(k) for k in tokens) + 1)] = {
-            "token": STAFF["X-ApiToken"],
-            "user_id": "15729940",
-            "kind": "access",
-            "expiry": None,
-            "created": PAST,
-            "account": "vclinic",
-        }
+        for headers, user_id in ((STAFF, "15729940"), (PROV509, "509")):
+            tokens[str(max(int(k) for k in tokens) + 1)] = {
+                "token": headers["X-ApiToken"],
+                "user_id": user_id,
+                "kind": "access",
+                "expiry": None,
+                "created": PAST,
+                "account": "vclinic",
+            }
 
     def namespace(self) -> dict:
         return next(iter(self.doc["_namespaces"].values()))
@@ -115,6 +120,8 @@ class Case:
     grow: Callable[[Doc, int], None]
     ops: Callable[[], list[Op]]
     bounded: bool = False  # the simulator caps this collection: the levels are up to its cap (--quick too)
+    fill: Callable | None = None  # brings it to n by requests, before each batch: fill(client, n)
+    deep: tuple[int, ...] = ()  # levels added by --deep (50k where a clinic could come near it)
 
 
 def n_items(body: dict) -> int:
@@ -212,6 +219,14 @@ def grow_rooms(doc: Doc, n: int) -> None:
     )
 
 
+def grow_provider_rooms(doc: Doc, n: int) -> None:
+    """n rooms of provider 826 (each shared with one of 200 extra providers)."""
+    grow_rooms(doc, n)
+    for record in doc.table("rooms").values():
+        if str(record["id"]).startswith("8000"):
+            record["provider_ids"] = ["826", record["provider_ids"][0]]
+
+
 def grow_intakes(doc: Doc, n: int) -> None:
     tpl = doc.find("intakes", INTAKE_575)
     doc.add(
@@ -297,7 +312,7 @@ def grow_account_visits(doc: Doc, n: int) -> None:
 
 
 def grow_schedules(doc: Doc, n: int) -> None:
-    """Working hours of n other providers in room1 (the availability of ceproom1 is asked)."""
+    """Working hours in ceproom1 of n providers no longer in it (its availability is asked)."""
     tpl = next(iter(doc.table("schedules").values()))
     doc.add(
         "schedules",
@@ -306,7 +321,7 @@ def grow_schedules(doc: Doc, n: int) -> None:
                 **tpl,
                 "id": f"00000000-0000-4000-9000-{i:012d}",
                 "provider_id": str(92_000_000 + i),
-                "room_code": "room1",
+                "room_code": "ceproom1",
             }
             for i in range(n)
         ),
@@ -451,6 +466,14 @@ def grow_outbox(doc: Doc, n: int) -> None:
     ]
 
 
+def fill_journal(client, n: int) -> None:
+    """The namespace's journal (a ring of 500) emptied, then n requests in it: before each
+    batch of samples, so the timed requests do not fill the small level up to the ring."""
+    client.request("DELETE", "/_sim/journal")
+    for _ in range(n):
+        client.request("GET", "/api_v3/me", P575)
+
+
 # -- the cases ---------------------------------------------------------------------------
 def _multipart(i, _ctx) -> bytes:
     return (
@@ -542,6 +565,30 @@ CASES = [
         ],
     ),
     Case(
+        "provider-rooms",
+        "rooms of provider 826 (room memberships of one provider)",
+        (1000, 10000),
+        grow_provider_rooms,
+        lambda: [
+            Op(
+                "POST /rooms",
+                "POST",
+                "/rooms",
+                PROV826,
+                lambda i, c: {"name": f"Bench {RUN} {i}", "domain": "vclinic.vseepreview.com"},
+            ),
+            Op("GET /me (provider)", "GET", "/me", PROV826),
+            Op("GET /rooms/:code", "GET", "/rooms/ceproom1", PROV826),
+            Op("GET /visits (provider)", "GET", "/visits", PROV826, items=n_items),
+            Op("GET /visits/current (provider)", "GET", "/visits/current", PROV826),
+            Op("GET /users/:id/emr (provider)", "GET", "/users/575/emr", PROV826),
+            Op("GET /files/:id (provider)", "GET", f"/files/{FILE_575}", PROV826),
+            Op("GET /availability", "GET", "/availability?room_code=ceproom1", P575),
+            Op("POST /intakes", "POST", "/intakes", P575, {"provider": "826", "reason_for_visit": "bench"}),
+            walk_in(),
+        ],
+    ),
+    Case(
         "intakes",
         "intakes of other patients",
         (1000, 10000),
@@ -568,6 +615,8 @@ CASES = [
             Op("GET /visits/current", "GET", "/visits/current", P575),
             Op("GET /visits/:id", "GET", "/visits/7727", P575),
             Op("GET /users/:id/emr", "GET", "/users/575/emr", P575),
+            Op("GET /users/:id/emr (provider of the room)", "GET", "/users/575/emr", PROV509),
+            Op("GET /files/:id (provider of the room)", "GET", f"/files/{FILE_575}", PROV509),
         ],
     ),
     Case(
@@ -586,9 +635,10 @@ CASES = [
     Case(
         "visits-account",
         "past visits of other patients and rooms",
-        (1000, 10000, 50000),
+        (1000, 10000),
         grow_account_visits,
-        lambda: [
+        deep=(50000,),
+        ops=lambda: [
             Op("GET /visits (staff)", "GET", "/visits", STAFF, items=n_items, scale=0.05),
             Op("GET /visits?member_id (staff)", "GET", "/visits?member_id=575", STAFF, items=n_items),
             Op("GET /visits/current", "GET", "/visits/current", P575),
@@ -630,9 +680,10 @@ CASES = [
     Case(
         "notifications",
         "notifications of patient 201",
-        (1000, 10000, 50000),
+        (1000, 10000),
         grow_notifications,
-        lambda: [
+        deep=(50000,),
+        ops=lambda: [
             Op("GET /notifications?limit=20", "GET", "/notifications?limit=20", P201),
             Op(
                 "GET /notifications?limit=20&before",
@@ -740,6 +791,19 @@ CASES = [
             ),
         ],
         bounded=True,
+    ),
+    Case(
+        "journal",
+        "requests in the journal (a ring of 500)",
+        (50, 500),
+        lambda doc, n: None,
+        lambda: [
+            Op("GET /_sim/journal?limit=20", "GET", "/_sim/journal?limit=20", {}),
+            Op("GET /_sim/journal?method&limit=20", "GET", "/_sim/journal?method=POST&limit=20", {}),
+            Op("GET /me", "GET", "/me", P575),
+        ],
+        bounded=True,
+        fill=fill_journal,
     ),
     Case(
         "outbox",
