@@ -206,6 +206,12 @@ class Collection:
         records = self.records
         return (records[entries[i][1]] for i in range(end - 1, start - 1, -1))
 
+    def in_order(self, records: Iterable[dict]) -> list[dict]:
+        """These records of the collection (say, from several finds), each once, in insertion
+        order."""
+        found = {str(r[self.key]): r for r in records}
+        return [found[k] for k in sorted(found, key=self._seq.__getitem__)]
+
     # -- writes ----------------------------------------------------------
     def insert(self, record: dict) -> dict:
         """Add a record, or replace the one with the same key (keeping its place)."""

@@ -43,6 +43,8 @@ INDEXES: dict[str, tuple[Index, ...]] = {
     "outbox": (index("to", fold=True), index("user_id"), index("template")),
     # the control plane's
     "deliveries": (index("status"), index("webhook_id")),
+    # the webhooks that want an event: by each pattern; a hook with none (or no list) wants all
+    "webhooks": (index("events", each=True), index("events")),
 }
 
 
