@@ -566,7 +566,7 @@ CASES = [
     ),
     Case(
         "provider-rooms",
-        "rooms of provider 826 (room memberships of one provider)",
+        "rooms of provider 826: one provider's memberships",
         (1000, 10000),
         grow_provider_rooms,
         lambda: [

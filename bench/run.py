@@ -57,6 +57,7 @@ SIZES = {
               "large": 5000, "reads": 200, "writes": 80, "rounds": 2, "warm_n": 50, "fill_cap_s": 60,
               "seed_records": 100},
 }
+GROWTH_ROUNDS = 3  # of bench/growth.py's 6 (2 with --quick): keeps the whole run near 15 minutes
 # The sections this runner writes; any other section of an existing RESULTS.md (bench/shards.py's,
 # notes added by hand) is kept, after them, when the file is written again.
 OWN_SECTIONS = ("## 1. ", "## 2. ", "## 3. ", "## 4. ", "## 5. ", "## Targets", "## Growth per collection")
@@ -70,7 +71,7 @@ def growth_section(args, workdir: Path, version: str) -> str | None:
     import growth  # bench/ is on sys.path: this file's directory
 
     return growth.run(quick=args.quick, live=args.live, workdir=workdir, version=version,
-                      rounds=args.growth_rounds)
+                      rounds=args.growth_rounds or (None if args.quick else GROWTH_ROUNDS))
 
 
 def kept_sections(path: Path) -> str:
@@ -101,7 +102,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="leave out the growth table (bench/growth.py; on by default)")
     p.add_argument("--growth", action="store_true", help=argparse.SUPPRESS)  # the old opt-in: now the default
     p.add_argument("--growth-rounds", type=int, default=None, metavar="N",
-                   help="rounds of the growth table (default: bench/growth.py's run default)")
+                   help=f"rounds of the growth table (default {GROWTH_ROUNDS}; 20 samples per "
+                        "operation and level each)")
     p.add_argument("--live", action="store_true",
                    help="servers import the working tree as it is (default: a copy taken at the start)")
     p.add_argument("--out", default=None,

@@ -37,7 +37,7 @@ INDEXES: dict[str, tuple[Index, ...]] = {
                       index("user_id", order="mtime")),   # a page of a user's, newest first
     "endpoints": (index("user_id"),),
     "sources": (index("user_id"),),
-    "invoices": (index("intake_id"), index("user_id")),
+    "invoices": (index("intake_id"), index("user_id"), index(("user_id", "coupon"))),
     # the namespace's own
     "tokens": (),
     "outbox": (index("to", fold=True), index("user_id"), index("template")),
