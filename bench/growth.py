@@ -95,6 +95,31 @@ class InProcess(Client):
         return resp.status_code, resp.get_data()
 
 
+class LineCounter(InProcess):
+    """``--lines``: the same in-process requests, each measured by the Python lines it runs
+    (``sys.settrace`` line events of every frame): as repeatable as an instruction count, and a
+    scan shows as lines that grow with the data, whatever else runs on the machine."""
+
+    lines = 0
+
+    @staticmethod
+    def clock() -> float:
+        return LineCounter.lines / 1e3   # measure_case reports clock units x 1e3: lines
+
+    def request(self, method: str, path: str, headers: dict | None = None,
+                body: bytes | None = None) -> tuple[int, bytes]:
+        def tracer(frame, event, arg):
+            if event == "line":
+                LineCounter.lines += 1
+            return tracer
+
+        sys.settrace(tracer)
+        try:
+            return super().request(method, path, headers, body)
+        finally:
+            sys.settrace(None)
+
+
 def seed(client: Client, base: dict, case, n: int) -> None:
     doc = copy.deepcopy(base)
     grown = growth_cases.Doc(doc)
@@ -171,7 +196,12 @@ def measure_case(connect, base: dict, case, quick: bool, deep: bool = False) -> 
     return rows
 
 
+UNIT = "ms"   # "lines" with --lines
+
+
 def fmt_ms(v: float, per_item: bool) -> str:
+    if UNIT == "lines":
+        return f"{v:.1f} lines" if per_item else f"{v:.0f} lines"
     return f"{v * 1e3:.1f} us" if per_item and v < 0.1 else f"{v:.2f} ms"
 
 
@@ -184,7 +214,10 @@ def report(rows: list[dict], version: str, seconds: float, load: tuple[str, str]
          + (" (--quick: levels / 10)" if quick else ""),
          f"- Machine: nproc {os.cpu_count()}, Python {sys.version.split()[0]}; load average at start "
          f"{load[0]}, at end {load[1]}",
-         ("- In process (`--in-process`): Flask's test client, the thread's CPU time per request "
+         ("- In process (`--lines`): Flask's test client, the Python lines each request runs "
+          "(sys.settrace line events: repeatable, a scan shows as lines that grow); "
+          if UNIT == "lines" else
+          "- In process (`--in-process`): Flask's test client, the thread's CPU time per request "
           "(not the shipped server: a second opinion on flatness); "
           if in_process else
           "- Server: `vsee-sim serve --fixture demo --seed 1 --threads 8 --quiet` (waitress); "
@@ -220,7 +253,7 @@ def report(rows: list[dict], version: str, seconds: float, load: tuple[str, str]
 
 def run(quick: bool = False, only: list[str] | None = None, live: bool = False,
         in_process: bool = False, deep: bool = False, rounds: int | None = None,
-        workdir: Path | None = None, version: str | None = None) -> str:
+        workdir: Path | None = None, version: str | None = None, lines: bool = False) -> str:
     """Spawn one server, measure every case (or ``only`` these), return the markdown section.
 
     ``deep`` adds the 50k levels of the account's visits and the notifications; ``rounds``
@@ -235,14 +268,20 @@ def run(quick: bool = False, only: list[str] | None = None, live: bool = False,
     if rounds:
         ROUNDS["quick" if quick else "full"] = max(1, rounds)
     rows: list[dict] = []
+    if lines:
+        global UNIT
+        UNIT, in_process = "lines", True
+        ROUNDS["quick" if quick else "full"] = rounds or 1
+        SAMPLES["quick" if quick else "full"] = 3   # the count is the same every time
     if in_process:
         os.environ.update(VSEE_SIM_MAX_BODY_BYTES=str(MAX_BODY), VSEE_SIM_MAX_NAMESPACES="0")
         from vsee_sim.app import create_app
 
         app = create_app({"FIXTURE": "demo", "SEED": 1})
         base = InProcess(app, f"growth-base-{runner.RUN_ID}").json("GET", "/_sim/state")
+        kind = LineCounter if lines else InProcess
         for case in cases:
-            rows.extend(measure_case(lambda ns: InProcess(app, ns), base, case, quick, deep))
+            rows.extend(measure_case(lambda ns: kind(app, ns), base, case, quick, deep))
         load = (load0, " ".join(Path("/proc/loadavg").read_text().split()[:3]))
         version = runner.code_version(HERE.parent) + ", in process"
         return report(rows, version, time.perf_counter() - started, load, quick, in_process=True)
@@ -282,10 +321,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--deep", action="store_true",
                    help="also 50k of the account's visits and of the notifications (users always go to 50k)")
     p.add_argument("--rounds", type=int, default=None, help="rounds alternating between the levels")
+    p.add_argument("--lines", action="store_true",
+                   help="in process, count the Python lines each request runs (repeatable; slow: use --only)")
     p.add_argument("--out", default=None, help="also write the markdown section to this file")
     args = p.parse_args(argv)
     only = [x.strip() for x in args.only.split(",") if x.strip()] or None
-    text = run(args.quick, only, args.live, args.in_process, args.deep, args.rounds)
+    text = run(args.quick, only, args.live, args.in_process, args.deep, args.rounds, lines=args.lines)
     print(text)
     if args.out:
         Path(args.out).write_text(text)
