@@ -154,6 +154,7 @@ class IndexMachine(RuleBasedStateMachine):
                         self.check_ordered(coll, field, value, spec.order, want)
                         continue
                     assert coll.find(field, value, fold=spec.fold, each=spec.each) == want, (spec, value)
+                    assert list(coll.find_newest(field, value, fold=spec.fold, each=spec.each)) == want[::-1]
                     assert coll.count(field, value, fold=spec.fold, each=spec.each) == len(want)
                     one = coll.find_one(field, value, fold=spec.fold, each=spec.each)
                     assert one == (want[0] if want else None)

@@ -182,6 +182,14 @@ class Collection:
         in insertion order."""
         return [self.records[k] for k in self._bucket(index(field, fold=fold, each=each), value)]
 
+    def find_newest(self, field: str | tuple[str, ...], value: Any, *, fold: bool = False,
+                    each: bool = False) -> Iterator[dict]:
+        """``find``'s records newest first (reverse insertion order), lazily: a page of them
+        costs the page. Consume it before the collection changes."""
+        keys = self._bucket(index(field, fold=fold, each=each), value)
+        records = self.records
+        return (records[k] for k in reversed(keys))
+
     def find_one(self, field: str | tuple[str, ...], value: Any, *, fold: bool = False,
                  each: bool = False) -> dict | None:
         keys = self._bucket(index(field, fold=fold, each=each), value)
