@@ -33,6 +33,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import growth_cases  # noqa: E402
+import growth_seed  # noqa: E402
 import harness as runner  # noqa: E402  (servers, the code's copy, ports, log)
 from growth_cases import Op  # noqa: E402
 from load import pct  # noqa: E402
@@ -122,7 +123,7 @@ class LineCounter(InProcess):
 
 def seed(client: Client, base: dict, case, n: int) -> None:
     doc = copy.deepcopy(base)
-    grown = growth_cases.Doc(doc)
+    grown = growth_seed.Doc(doc)
     grown.add_staff_token()
     case.grow(grown, n)
     body = json.dumps(doc, separators=(",", ":")).encode()
