@@ -33,10 +33,12 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import growth_cases  # noqa: E402
-import run as runner  # noqa: E402  (bench/run.py: servers, percentiles, code snapshot)
+import growth_seed  # noqa: E402
+import harness as runner  # noqa: E402  (servers, the code's copy, ports, log)
 from growth_cases import Op  # noqa: E402
+from load import pct  # noqa: E402
 
-ROUNDS = {"full": 6, "quick": 2}
+ROUNDS = {"full": 6, "quick": 2}    # bench/run.py's whole run passes fewer (--growth-rounds)
 SAMPLES = {"full": 20, "quick": 6}   # per operation, level and round (an Op may scale it)
 MAX_BODY = 512 * 1024 * 1024         # an import of 50k users is ~25 MB
 
@@ -94,9 +96,34 @@ class InProcess(Client):
         return resp.status_code, resp.get_data()
 
 
+class LineCounter(InProcess):
+    """``--lines``: the same in-process requests, each measured by the Python lines it runs
+    (``sys.settrace`` line events of every frame): as repeatable as an instruction count, and a
+    scan shows as lines that grow with the data, whatever else runs on the machine."""
+
+    lines = 0
+
+    @staticmethod
+    def clock() -> float:
+        return LineCounter.lines / 1e3   # measure_case reports clock units x 1e3: lines
+
+    def request(self, method: str, path: str, headers: dict | None = None,
+                body: bytes | None = None) -> tuple[int, bytes]:
+        def tracer(frame, event, arg):
+            if event == "line":
+                LineCounter.lines += 1
+            return tracer
+
+        sys.settrace(tracer)
+        try:
+            return super().request(method, path, headers, body)
+        finally:
+            sys.settrace(None)
+
+
 def seed(client: Client, base: dict, case, n: int) -> None:
     doc = copy.deepcopy(base)
-    grown = growth_cases.Doc(doc)
+    grown = growth_seed.Doc(doc)
     grown.add_staff_token()
     case.grow(grown, n)
     body = json.dumps(doc, separators=(",", ":")).encode()
@@ -122,10 +149,11 @@ def time_op(client: Client, op: Op, i: int) -> tuple[float, int]:
     return elapsed, items
 
 
-def measure_case(connect, base: dict, case, quick: bool) -> list[dict]:
+def measure_case(connect, base: dict, case, quick: bool, deep: bool = False) -> list[dict]:
     """``connect(namespace)`` -> a Client (HTTP) or InProcess."""
     mode = "quick" if quick else "full"
-    levels = [max(10, n // 10) if quick and not case.bounded else n for n in case.levels]
+    levels = [max(10, n // 10) if quick and not case.bounded else n
+              for n in case.levels + (case.deep if deep else ())]
     clients = {}
     for n in levels:
         c = clients[n] = connect(f"growth-{case.name}-{n}-{runner.RUN_ID}")
@@ -138,6 +166,8 @@ def measure_case(connect, base: dict, case, quick: bool) -> list[dict]:
     counter = 0
     for op in ops:  # warm-up: caches, lazily built indexes, first-use imports
         for n in levels:
+            if case.fill:
+                case.fill(clients[n], n)
             for _ in range(1 if op.scale < 0.1 else 2):  # a whole big list: one is enough
                 counter += 1
                 time_op(clients[n], op, counter)
@@ -145,6 +175,8 @@ def measure_case(connect, base: dict, case, quick: bool) -> list[dict]:
         order = levels if rnd % 2 == 0 else list(reversed(levels))
         for op in ops:
             for n in order:
+                if case.fill:
+                    case.fill(clients[n], n)
                 for _ in range(max(1, int(SAMPLES[mode] * op.scale))):
                     counter += 1
                     elapsed, k = time_op(clients[n], op, counter)
@@ -156,8 +188,8 @@ def measure_case(connect, base: dict, case, quick: bool) -> list[dict]:
                "levels": levels, "p50": {}, "p99": {}, "items": {}}
         for n in levels:
             lat = sorted(samples[(op.name, n)])
-            row["p50"][n] = runner.pct(lat, 50) * 1e3
-            row["p99"][n] = runner.pct(lat, 99) * 1e3
+            row["p50"][n] = pct(lat, 50) * 1e3
+            row["p99"][n] = pct(lat, 99) * 1e3
             row["items"][n] = statistics.median(items[(op.name, n)])
         rows.append(row)
     for c in clients.values():
@@ -165,7 +197,12 @@ def measure_case(connect, base: dict, case, quick: bool) -> list[dict]:
     return rows
 
 
+UNIT = "ms"   # "lines" with --lines
+
+
 def fmt_ms(v: float, per_item: bool) -> str:
+    if UNIT == "lines":
+        return f"{v:.1f} lines" if per_item else f"{v:.0f} lines"
     return f"{v * 1e3:.1f} us" if per_item and v < 0.1 else f"{v:.2f} ms"
 
 
@@ -178,7 +215,10 @@ def report(rows: list[dict], version: str, seconds: float, load: tuple[str, str]
          + (" (--quick: levels / 10)" if quick else ""),
          f"- Machine: nproc {os.cpu_count()}, Python {sys.version.split()[0]}; load average at start "
          f"{load[0]}, at end {load[1]}",
-         ("- In process (`--in-process`): Flask's test client, the thread's CPU time per request "
+         ("- In process (`--lines`): Flask's test client, the Python lines each request runs "
+          "(sys.settrace line events: repeatable, a scan shows as lines that grow); "
+          if UNIT == "lines" else
+          "- In process (`--in-process`): Flask's test client, the thread's CPU time per request "
           "(not the shipped server: a second opinion on flatness); "
           if in_process else
           "- Server: `vsee-sim serve --fixture demo --seed 1 --threads 8 --quiet` (waitress); "
@@ -213,44 +253,63 @@ def report(rows: list[dict], version: str, seconds: float, load: tuple[str, str]
 
 
 def run(quick: bool = False, only: list[str] | None = None, live: bool = False,
-        in_process: bool = False) -> str:
-    """Spawn one server, measure every case (or ``only`` these), return the markdown section."""
+        in_process: bool = False, deep: bool = False, rounds: int | None = None,
+        workdir: Path | None = None, version: str | None = None, lines: bool = False) -> str:
+    """Spawn one server, measure every case (or ``only`` these), return the markdown section.
+
+    ``deep`` adds the 50k levels of the account's visits and the notifications; ``rounds``
+    overrides ROUNDS. A main runner passes its ``workdir`` and ``version`` when it has already
+    copied the code (bench/run.py): the server then imports that same copy."""
     started = time.perf_counter()
     load0 = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     cases = [c for c in growth_cases.CASES if not only or c.name in only]
     if only and len(cases) != len(only):
         known = ", ".join(c.name for c in growth_cases.CASES)
         raise SystemExit(f"--only: unknown case; the cases are: {known}")
+    if rounds:
+        ROUNDS["quick" if quick else "full"] = max(1, rounds)
     rows: list[dict] = []
+    if lines:
+        global UNIT
+        UNIT, in_process = "lines", True
+        ROUNDS["quick" if quick else "full"] = rounds or 1
+        SAMPLES["quick" if quick else "full"] = 3   # the count is the same every time
     if in_process:
         os.environ.update(VSEE_SIM_MAX_BODY_BYTES=str(MAX_BODY), VSEE_SIM_MAX_NAMESPACES="0")
         from vsee_sim.app import create_app
 
         app = create_app({"FIXTURE": "demo", "SEED": 1})
         base = InProcess(app, f"growth-base-{runner.RUN_ID}").json("GET", "/_sim/state")
+        kind = LineCounter if lines else InProcess
         for case in cases:
-            rows.extend(measure_case(lambda ns: InProcess(app, ns), base, case, quick))
+            rows.extend(measure_case(lambda ns: kind(app, ns), base, case, quick, deep))
         load = (load0, " ".join(Path("/proc/loadavg").read_text().split()[:3]))
         version = runner.code_version(HERE.parent) + ", in process"
         return report(rows, version, time.perf_counter() - started, load, quick, in_process=True)
     with tempfile.TemporaryDirectory(prefix="vsee-growth-") as tmp:
-        workdir = Path(tmp)
-        if live:
-            version = runner.code_version(HERE.parent) + ", the working tree (--live)"
-            runner.SERVER_ENV = dict(os.environ)
-        else:
-            version = runner.snapshot_code(workdir)
-        runner.SERVER_ENV.update(VSEE_SIM_MAX_BODY_BYTES=str(MAX_BODY), VSEE_SIM_MAX_NAMESPACES="0")
-        port = runner.free_port()
-        argv = runner.vsee_sim_cmd() + ["serve", "--port", str(port), "--fixture", "demo", "--seed", "1",
-                                        "--threads", str(runner.THREADS), "--quiet"]
-        with runner.Server("vsee-sim", argv, port, workdir).start() as server:
-            server.wait_healthy()
-            base = Client(port, f"growth-base-{runner.RUN_ID}").json("GET", "/_sim/state")
-            for case in cases:
-                rows.extend(measure_case(lambda ns: Client(port, ns), base, case, quick))
+        if workdir is None:
+            workdir = Path(tmp)
+            if live:
+                version = runner.code_version(HERE.parent) + ", the working tree (--live)"
+                runner.SERVER_ENV = dict(os.environ)
+            else:
+                version = runner.snapshot_code(workdir)
+        saved = runner.SERVER_ENV
+        runner.SERVER_ENV = {**(saved if saved is not None else os.environ),
+                             "VSEE_SIM_MAX_BODY_BYTES": str(MAX_BODY), "VSEE_SIM_MAX_NAMESPACES": "0"}
+        try:
+            port = runner.free_port()
+            argv = runner.vsee_sim_cmd() + ["serve", "--port", str(port), "--fixture", "demo", "--seed", "1",
+                                            "--threads", str(runner.THREADS), "--quiet"]
+            with runner.Server("vsee-sim-growth", argv, port, workdir).start() as server:
+                server.wait_healthy()
+                base = Client(port, f"growth-base-{runner.RUN_ID}").json("GET", "/_sim/state")
+                for case in cases:
+                    rows.extend(measure_case(lambda ns: Client(port, ns), base, case, quick, deep))
+        finally:
+            runner.SERVER_ENV = saved
     load = (load0, " ".join(Path("/proc/loadavg").read_text().split()[:3]))
-    return report(rows, version, time.perf_counter() - started, load, quick)
+    return report(rows, version or "?", time.perf_counter() - started, load, quick)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -260,10 +319,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--live", action="store_true", help="the server imports the working tree as it is")
     p.add_argument("--in-process", action="store_true",
                    help="time the thread's CPU per request in an in-process app (a second opinion)")
+    p.add_argument("--deep", action="store_true",
+                   help="also 50k of the account's visits and of the notifications (users always go to 50k)")
+    p.add_argument("--rounds", type=int, default=None, help="rounds alternating between the levels")
+    p.add_argument("--lines", action="store_true",
+                   help="in process, count the Python lines each request runs (repeatable; slow: use --only)")
     p.add_argument("--out", default=None, help="also write the markdown section to this file")
     args = p.parse_args(argv)
     only = [x.strip() for x in args.only.split(",") if x.strip()] or None
-    text = run(args.quick, only, args.live, args.in_process)
+    text = run(args.quick, only, args.live, args.in_process, args.deep, args.rounds, lines=args.lines)
     print(text)
     if args.out:
         Path(args.out).write_text(text)

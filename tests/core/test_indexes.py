@@ -2,7 +2,8 @@
 
 A hypothesis state machine writes to a namespace's rooms (a list-valued index: a room's
 ``provider_ids``), visits (compound indexes: a room's, a patient's, a provider's visits by
-status) and notifications (an ordered index: a user's, newest first by ``mtime``), directly
+status; a provider's by status ordered by ``start``, asked for a range), a provider's hours
+in a room (schedules), webhooks by each event pattern, and notifications (an ordered index: a user's, newest first by ``mtime``), directly
 and in transactions that commit, fail or nest; it reloads the namespace from its export
 (snapshot restore, ``--data`` load, import) and resets it. After every step, each index of
 ``core.indexes.INDEXES`` for those kinds is asked for every value the records hold and
@@ -20,10 +21,12 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from store_helpers import nested_transactions
 
 from vsee_sim.core.collection import Collection, index, number
+from vsee_sim.core.events import wanting, wants
 from vsee_sim.core.indexes import INDEXES
 from vsee_sim.core.store import World
 
-KINDS = ("rooms", "visits", "notifications")
+KINDS = ("rooms", "visits", "notifications", "schedules", "webhooks")
+PATTERNS = st.sampled_from(["*", "visit.*", "visit.created", "visit.created.x", "visit", "room.*", ".*"])
 KEYS = st.sampled_from(["1", "2", "3", "4", "5"])
 IDS = st.sampled_from(["826", "509", "541"])
 SCALARS = st.one_of(st.none(), IDS, st.sampled_from([" 826 ", "ABC", "abc", 10, 20, True, False, 1]))
@@ -31,7 +34,11 @@ FIELDS = {
     "rooms": {"code": SCALARS, "slug": SCALARS, "default": st.sampled_from([True, False, None]),
               "provider_ids": st.one_of(st.lists(IDS, max_size=3), st.none(), st.just("826"))},
     "visits": {"status": st.sampled_from([10, 20, 25, 30, "20", None]), "member_id": IDS,
-               "provider_id": st.one_of(IDS, st.none()), "room_code": st.sampled_from(["a", "b", None])},
+               "provider_id": st.one_of(IDS, st.none()), "room_code": st.sampled_from(["a", "b", None]),
+               "start": st.one_of(st.integers(-3, 3), st.sampled_from(["2", None, {"at": 1}]))},
+    "schedules": {"provider_id": st.one_of(IDS, st.none()), "room_code": st.sampled_from(["a", "b", None])},
+    "webhooks": {"events": st.one_of(st.none(), st.lists(PATTERNS, max_size=3)),
+                 "account": st.sampled_from([None, "acc", "other"])},
     "notifications": {"user_id": IDS, "is_new": st.sampled_from([True, False, None, 1]),
                       "mtime": st.one_of(st.integers(-3, 3), st.sampled_from(["2", " 1 ", "x", 1.5, None, True]))},
 }
@@ -147,9 +154,18 @@ class IndexMachine(RuleBasedStateMachine):
                         self.check_ordered(coll, field, value, spec.order, want)
                         continue
                     assert coll.find(field, value, fold=spec.fold, each=spec.each) == want, (spec, value)
+                    assert list(coll.find_newest(field, value, fold=spec.fold, each=spec.each)) == want[::-1]
                     assert coll.count(field, value, fold=spec.fold, each=spec.each) == len(want)
                     one = coll.find_one(field, value, fold=spec.fold, each=spec.each)
                     assert one == (want[0] if want else None)
+
+    @invariant()
+    def webhooks_found_by_pattern_are_those_a_scan_wants(self):
+        hooks = self.colls["webhooks"]
+        for event in ("visit.created", "visit.created.x", "room.made", "visit"):
+            for account in (None, "acc"):
+                assert [h for h in wanting(hooks, event) if wants(h, event, account)] == [
+                    h for h in self.model["webhooks"] if wants(h, event, account)], (event, account)
 
     @staticmethod
     def check_ordered(coll, field, value, order, want):
@@ -157,9 +173,13 @@ class IndexMachine(RuleBasedStateMachine):
             return number(r.get(order)), r["id"]
         newest = sorted(want, key=key, reverse=True)
         assert list(coll.ordered(field, value, order)) == newest
-        for below in {number(r.get(order)) for r in want} | {-10, 10}:
+        bounds = {number(r.get(order)) for r in want} | {-10, 10}
+        for below in bounds:
             assert list(coll.ordered(field, value, order, below=below)) == [
                 r for r in newest if number(r.get(order)) < below]
+            for at_least in bounds:
+                assert list(coll.ordered(field, value, order, below=below, at_least=at_least)) == [
+                    r for r in newest if at_least <= number(r.get(order)) < below]
 
 
 TestIndexesAgainstAScan = IndexMachine.TestCase

@@ -182,6 +182,14 @@ class Collection:
         in insertion order."""
         return [self.records[k] for k in self._bucket(index(field, fold=fold, each=each), value)]
 
+    def find_newest(self, field: str | tuple[str, ...], value: Any, *, fold: bool = False,
+                    each: bool = False) -> Iterator[dict]:
+        """``find``'s records newest first (reverse insertion order), lazily: a page of them
+        costs the page. Consume it before the collection changes."""
+        keys = self._bucket(index(field, fold=fold, each=each), value)
+        records = self.records
+        return (records[k] for k in reversed(keys))
+
     def find_one(self, field: str | tuple[str, ...], value: Any, *, fold: bool = False,
                  each: bool = False) -> dict | None:
         keys = self._bucket(index(field, fold=fold, each=each), value)
@@ -193,16 +201,24 @@ class Collection:
         return len(self._index(spec).get(spec.key_of(value), ()))
 
     def ordered(self, field: str | tuple[str, ...], value: Any, order: str, *,
-                below: int | None = None) -> Iterator[dict]:
+                below: int | None = None, at_least: int | None = None) -> Iterator[dict]:
         """Records whose ``field`` equals ``value``, by ``order`` (its number: ``number``),
-        highest first, then by key, highest first; only those whose number is < ``below``.
-        Lazy: a page of 20 costs 20 steps (and a bisection), however many records match."""
+        highest first, then by key, highest first; only those whose number is < ``below``
+        and >= ``at_least``. Lazy: a page of 20 costs 20 steps (and a bisection), however
+        many records match; a range costs two bisections and the records in it."""
         spec = index(field, order=order)
         self._index(spec)
         entries = self._ordered[spec].get(spec.key_of(value), [])
         end = len(entries) if below is None else bisect.bisect_left(entries, (below, ""))
+        start = 0 if at_least is None else bisect.bisect_left(entries, (at_least, ""))
         records = self.records
-        return (records[entries[i][1]] for i in range(end - 1, -1, -1))
+        return (records[entries[i][1]] for i in range(end - 1, start - 1, -1))
+
+    def in_order(self, records: Iterable[dict]) -> list[dict]:
+        """These records of the collection (say, from several finds), each once, in insertion
+        order."""
+        found = {str(r[self.key]): r for r in records}
+        return [found[k] for k in sorted(found, key=self._seq.__getitem__)]
 
     # -- writes ----------------------------------------------------------
     def insert(self, record: dict) -> dict:

@@ -23,7 +23,11 @@ INDEXES: dict[str, tuple[Index, ...]] = {
     "visits": (index("status"), index("member_id"), index("provider_id"), index("room_code"),
                # the few active visits of a room, a patient, a provider: not their whole history
                index(("room_code", "status")), index(("member_id", "status")),
-               index(("provider_id", "status"))),
+               index(("provider_id", "status")),
+               # a provider's bookings of one window (availability), not every booking ahead
+               index(("provider_id", "status"), order="start"),
+               # has this patient been seen in these rooms / by this provider (EMR, files)?
+               index(("member_id", "room_code")), index(("member_id", "provider_id"))),
     "schedules": (index("provider_id"), index("room_code"),
                   index(("provider_id", "room_code"))),   # a provider's hours in one room
     "prescriptions": (index("user_id"),),
@@ -33,12 +37,14 @@ INDEXES: dict[str, tuple[Index, ...]] = {
                       index("user_id", order="mtime")),   # a page of a user's, newest first
     "endpoints": (index("user_id"),),
     "sources": (index("user_id"),),
-    "invoices": (index("intake_id"), index("user_id")),
+    "invoices": (index("intake_id"), index("user_id"), index(("user_id", "coupon"))),
     # the namespace's own
     "tokens": (),
     "outbox": (index("to", fold=True), index("user_id"), index("template")),
     # the control plane's
     "deliveries": (index("status"), index("webhook_id")),
+    # the webhooks that want an event: by each pattern; a hook with none (or no list) wants all
+    "webhooks": (index("events", each=True), index("events")),
 }
 
 

@@ -8,7 +8,9 @@ Deviations from VSee, and choices where the documentation is silent
   duration. A booked slot is listed with ``slot_booked`` 1; a slot starting before now
   is listed with ``slot_available`` 0.
 - A provider is taken by any visit of theirs, in any room, of a type other than walk-in
-  (1) whose status is pending, confirmed or in progress (10, 20, 25).
+  (1) whose status is pending, confirmed or in progress (10, 20, 25), from its ``start``
+  to its ``end``, for at most 31 days (AV11: so a window reads only the bookings that
+  start near it, through an index ordered by ``start``, however many are booked ahead).
 - Room: ``room_code``; else the intake's room; else the caller's ``default_room``; else
   the clinic's default room. A ``room_code`` given but unknown is a 400 naming it; a
   fallback room that no longer exists is a 404.
@@ -34,6 +36,7 @@ ECONSULT = 3            # answered later, at no set time: takes no slot
 TAKING_STATUSES = frozenset({10, 20, 25})   # pending, confirmed, in progress
 DEFAULT_SLOT_MINUTES = 15                   # a room without consultations (the first example's 900 s)
 SEARCH_AHEAD = 28 * rules.DAY               # how far "available" is looked for
+LONGEST_TAKE = rules.MAX_SPAN               # a visit takes its provider for at most 31 days
 KEYLESS_REQUIRED = ("room_code", "start", "end", "consultation_id")
 
 FREE, BOOKED, OUTSIDE = "free", "booked", "outside"
@@ -56,9 +59,10 @@ def availability(ctx: Ctx, args: dict) -> dict:
     if not _takes_appointments(room):
         plans = []
     now = ctx.now
+    ahead = now + SEARCH_AHEAD + duration_s + 1   # the last slot first_available may look at
     start, end = rules.window(args.get("start"), args.get("end"), args.get("duration"),
-                              lambda: first_available(plans, now, duration_s))
-    return {"slots": _slot_rows(plans, room, start, end, duration_s, now)}
+                              lambda: first_available(_with_busy(ctx, plans, now, ahead), now, duration_s))
+    return {"slots": _slot_rows(_with_busy(ctx, plans, start, end), room, start, end, duration_s, now)}
 
 
 def room_slots(ctx: Ctx, room: dict, start: int, end: int) -> list[dict]:
@@ -66,7 +70,7 @@ def room_slots(ctx: Ctx, room: dict, start: int, end: int) -> list[dict]:
     them for the room's first consultation and no location (the inspector's clinic board)."""
     plans = _plans(ctx, room, None, None) if _takes_appointments(room) else []
     duration_s = slot_seconds(rooms.room_consultation(room, None))
-    return _slot_rows(plans, room, start, end, duration_s, ctx.now)
+    return _slot_rows(_with_busy(ctx, plans, start, end), room, start, end, duration_s, ctx.now)
 
 
 def _slot_rows(plans: list, room: dict, start: int, end: int, duration_s: int, now: int) -> list[dict]:
@@ -137,7 +141,7 @@ def slot_status(ctx: Ctx, room: dict, provider_id: str, start: int, end: int,
     schedule = _grid_schedule(ctx, room, provider_id, start, end, consultation)
     if schedule is None:
         return OUTSIDE
-    return BOOKED if busy_of(ctx, provider_id).overlaps(start, end) else FREE
+    return BOOKED if busy_of(ctx, provider_id, start, end).overlaps(start, end) else FREE
 
 
 def free_providers(ctx: Ctx, room: dict, start: int, end: int, consultation: dict | None,
@@ -147,16 +151,19 @@ def free_providers(ctx: Ctx, room: dict, start: int, end: int, consultation: dic
     out = []
     for pid in _provider_ids(room):
         schedule = _grid_schedule(ctx, room, pid, start, end, consultation, location)
-        if schedule is not None and not busy_of(ctx, pid).overlaps(start, end):
+        if schedule is not None and not busy_of(ctx, pid, start, end).overlaps(start, end):
             out.append(pid)
     return out
 
 
-def busy_of(ctx: Ctx, provider_id: str) -> rules.Busy:
-    """The intervals in which visits take this provider (any room)."""
-    # by (provider, status): the visits that can take a slot are few; a provider's history grows forever
+def busy_of(ctx: Ctx, provider_id: str, lo: int, hi: int) -> rules.Busy:
+    """The intervals in which visits take this provider (any room), as far as they can
+    overlap ``[lo, hi]``: a visit takes at most ``LONGEST_TAKE``, so only those starting
+    from ``lo - LONGEST_TAKE`` to ``hi`` are read (by (provider, status), ordered by
+    ``start``): not the provider's history, nor every booking months ahead."""
     found = [v for status in TAKING_STATUSES
-             for v in ctx.db.visits.find(("provider_id", "status"), (str(provider_id), status))]
+             for v in ctx.db.visits.ordered(("provider_id", "status"), (str(provider_id), status), "start",
+                                            below=hi + 1, at_least=lo - LONGEST_TAKE)]
     intervals = []
     for visit in found:
         if _int(visit.get("type")) in (WALK_IN, ECONSULT) or _int(visit.get("status")) not in TAKING_STATUSES:
@@ -165,7 +172,8 @@ def busy_of(ctx: Ctx, provider_id: str) -> rules.Busy:
         if start is None:
             continue
         end = _int(visit.get("end"))
-        intervals.append((start, end if end is not None and end > start else start + 1))
+        end = end if end is not None and end > start else start + 1
+        intervals.append((start, min(end, start + LONGEST_TAKE)))
     return rules.Busy(intervals)
 
 
@@ -224,20 +232,25 @@ def _provider_ids(room: dict) -> list[str]:
 
 
 def _schedules(ctx: Ctx, room: dict, provider_id: str) -> list[dict]:
-    return [s for s in ctx.db.schedules.find("room_code", room["code"])
-            if str(s.get("provider_id")) == provider_id]
+    """The provider's hours in this room (by index: not every provider's hours in the room)."""
+    return ctx.db.schedules.find(("provider_id", "room_code"), (provider_id, room["code"]))
 
 
 def _plans(ctx: Ctx, room: dict, location: str | None, provider_id: str | None) -> list:
-    """(provider_id, schedules, busy) of each provider offered: in the room, licensed, filtered."""
+    """(provider_id, schedules) of each provider offered: in the room, licensed, filtered."""
     plans = []
     for pid in _provider_ids(room):
         if provider_id is not None and pid != provider_id:
             continue
         schedules = [s for s in _schedules(ctx, room, pid) if rules.licensed(s, location)]
         if schedules:
-            plans.append((pid, schedules, busy_of(ctx, pid)))
+            plans.append((pid, schedules))
     return plans
+
+
+def _with_busy(ctx: Ctx, plans: list, lo: int, hi: int) -> list:
+    """(provider_id, schedules, busy) of each plan, busy as far as it can overlap ``[lo, hi]``."""
+    return [(pid, schedules, busy_of(ctx, pid, lo, hi)) for pid, schedules in plans]
 
 
 def _provider_slots(schedules: list[dict], start: int, end: int, duration_s: int) -> list:

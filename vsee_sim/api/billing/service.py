@@ -209,8 +209,8 @@ def _coupon(ctx: Ctx, user: dict, code: str | None, currency: str) -> dict | Non
     coupon = ctx.db.coupons.get(code.strip())
     if coupon is None:
         raise BadRequest.field("coupon", f"no coupon {code.strip()[:64]!r} in this clinic.")
-    used = any(i.get("coupon") == coupon["id"] and i.get("paid")
-               for i in ctx.db.invoices.find("user_id", user["id"]))
+    # by (user, coupon): not every invoice the patient ever had
+    used = any(i.get("paid") for i in ctx.db.invoices.find(("user_id", "coupon"), (user["id"], coupon["id"])))
     rules.check_coupon(coupon, ctx.now, currency=currency, used_by_caller=used)
     return coupon
 

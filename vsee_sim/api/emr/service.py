@@ -85,9 +85,7 @@ def may_see_patient(ctx: Ctx, caller: dict, patient: dict) -> bool:
     if users.is_patient(caller):
         return caller["id"] == patient["id"]
     if users.is_provider(caller):
-        codes = {room["code"] for room in rooms.provider_rooms(ctx, caller["id"])}
-        visits = ctx.db.visits.find("member_id", patient["id"])
-        return any(visit.get("room_code") in codes for visit in visits)
+        return rooms.seen_in_provider_rooms(ctx, patient["id"], caller["id"])
     return False
 
 

@@ -117,8 +117,10 @@ def may_see(ctx: Ctx, user: dict, record: dict) -> bool:
     if kind == "user":
         if target == user["id"]:
             return True
-        return users.is_provider(user) and any(
-            rooms.can_see_visit(ctx, user, v) for v in ctx.db.visits.find("member_id", target))
+        # a provider who saw the patient: in a visit of theirs, or of one of their rooms
+        return users.is_provider(user) and (
+            ctx.db.visits.count(("member_id", "provider_id"), (target, user["id"])) > 0
+            or rooms.seen_in_provider_rooms(ctx, target, user["id"]))
     if kind == "visit":
         visit = ctx.db.visits.get(target)
         return visit is not None and rooms.can_see_visit(ctx, user, visit)

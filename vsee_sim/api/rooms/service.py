@@ -80,6 +80,22 @@ def can_see_visit(ctx: Ctx, user: dict, visit: dict) -> bool:
     return False
 
 
+def seen_in_provider_rooms(ctx: Ctx, member_id: str, provider_id: str) -> bool:
+    """Has this patient a visit in one of this provider's rooms? Reads whichever is fewer, the
+    provider's rooms (an index lookup each) or the patient's visits, so neither a long history
+    nor a provider of many rooms makes the answer slower (issue 14)."""
+    member_id, provider_id = str(member_id), str(provider_id)
+    visits = ctx.db.visits
+    if ctx.db.rooms.count("provider_ids", provider_id, each=True) <= visits.count("member_id", member_id):
+        return any(visits.count(("member_id", "room_code"), (member_id, room["code"]))
+                   for room in provider_rooms(ctx, provider_id))
+    for visit in visits.find("member_id", member_id):
+        room = ctx.db.rooms.find_one("code", visit.get("room_code"))
+        if room is not None and provider_id in (room.get("provider_ids") or []):
+            return True
+    return False
+
+
 def provider_rooms(ctx: Ctx, user_id: str) -> list[dict]:
     """The rooms whose ``provider_ids`` hold this user, in the clinic's order."""
     return ctx.db.rooms.find("provider_ids", str(user_id), each=True)

@@ -356,11 +356,31 @@ def _visible(ctx: Ctx, user: dict, args: dict | None = None) -> list[dict]:
                 return ctx.db.visits.find(name, str(args[name]))
         return ctx.db.visits.all()
     if users.is_provider(user):
-        seen: dict[str, dict] = {v["id"]: v for v in ctx.db.visits.find("provider_id", user["id"])}
-        for room in rooms.provider_rooms(ctx, user["id"]):
-            seen.update((v["id"], v) for v in ctx.db.visits.find("room_code", room["code"]))
-        return list(seen.values())
+        return _provider_visits(ctx, user["id"])
     return ctx.db.visits.find("member_id", user["id"])
+
+
+def _provider_visits(ctx: Ctx, provider_id: str) -> list[dict]:
+    """A provider's visits, then those of their rooms. Reads whichever is fewer: each of the
+    provider's rooms (an index lookup each) or the account's visits (a room lookup each), so
+    a provider of thousands of rooms does not pay for the empty ones (issue 14)."""
+    visits = ctx.db.visits
+    seen: dict[str, dict] = {v["id"]: v for v in visits.find("provider_id", provider_id)}
+    if ctx.db.rooms.count("provider_ids", provider_id, each=True) <= len(visits):
+        for room in rooms.provider_rooms(ctx, provider_id):
+            seen.update((v["id"], v) for v in visits.find("room_code", room["code"]))
+        return list(seen.values())
+    theirs: dict = {}   # room code -> is it one of the provider's rooms?
+    for visit in visits.all():
+        code = visit.get("room_code")
+        if not isinstance(code, str):
+            continue
+        if code not in theirs:
+            room = ctx.db.rooms.find_one("code", code)
+            theirs[code] = room is not None and provider_id in (room.get("provider_ids") or [])
+        if theirs[code]:
+            seen.setdefault(visit["id"], visit)
+    return list(seen.values())
 
 
 def can_see(ctx: Ctx, user: dict, visit: dict) -> bool:

@@ -163,8 +163,9 @@ def deliveries(world: World, args: dict) -> list[dict]:
         found = world.sim.get(DELIVERIES)
         if not found:
             return []
-        items = reversed(found.find("webhook_id", args["webhook_id"])) if args.get("webhook_id") \
-            else found.newest()   # newest first, lazily: a page reads as far as the page
+        # newest first, lazily: a page reads as far as the page
+        items = found.find_newest("webhook_id", args["webhook_id"]) if args.get("webhook_id") \
+            else found.newest()
         out = []
         event = args.get("event")
         for delivery in items:
