@@ -1,0 +1,209 @@
+"""The Flask app class and the API document: each view in its namespace's transaction.
+
+- ``SimFlask``: runs each view inside its namespace's transaction (all or nothing), and
+  answers OPTIONS and 405 with the methods a path really has.
+- ``SimApi``: flask-smorest's Api, rendering errors VSee's way (``http_errors.py``) and
+  building the OpenAPI document when it is first asked for.
+- ``LazyBuildRule``: URL rules whose builders are compiled on first use (start-up).
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+from types import FunctionType
+
+from flask import Flask, g, request
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.routing import Rule
+
+from vsee_sim.core.context import current_namespace
+from vsee_sim.core.http_errors import VseeError, error_response, http_error
+from vsee_sim.core.wire import install_openapi_conventions
+
+
+class SimApi(Api):
+    """flask-smorest's Api, rendering errors VSee's way and building the OpenAPI document lazily.
+
+    flask-smorest documents every view when its blueprint is registered, which costs a
+    third of the start-up with twelve areas; here the views are documented the first time
+    the document is asked for (``spec.to_dict()``: /openapi.json, /docs, ``vsee-sim
+    openapi print``), so a CI container is healthy sooner.
+    """
+
+    ERROR_SCHEMA = VseeError
+
+    def _register_responses(self):
+        """Deferred to the first build of the document (``_hook_spec``), where it runs first,
+        as it would have here: the document is the same, the start-up a tenth shorter."""
+        self.__dict__["_responses_pending"] = True
+
+    def _register_pending_responses(self) -> None:
+        if self.__dict__.pop("_responses_pending", False):
+            super()._register_responses()
+
+    def init_app(self, app, *args, **kwargs):
+        super().init_app(app, *args, **kwargs)
+        install_openapi_conventions(self.ma_plugin.converter)  # lists, nullable objects (core/wire.py)
+
+    def handle_http_exception(self, error):
+        return error_response(http_error(error))
+
+    def register_blueprint(self, blp, *, parameters=None, **options):
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+        pending = self.__dict__.setdefault("_undocumented", [])
+        if not pending:
+            self._hook_spec()
+        pending.append((blp, name, parameters))
+
+    def _hook_spec(self) -> None:
+        spec, to_dict = self.spec, self.spec.to_dict
+        lock = threading.Lock()
+
+        def documented_to_dict():
+            with lock:
+                self._register_pending_responses()
+                while self._undocumented:
+                    blp, name, parameters = self._undocumented.pop(0)
+                    blp.register_views_in_doc(self, self._app, spec, name=name, parameters=parameters)
+                    spec.tag({"name": name, "description": blp.description})
+            return to_dict()
+
+        spec.to_dict = documented_to_dict
+
+
+class LazyBuildRule(Rule):
+    """A URL rule whose URL builders are compiled on first use.
+
+    werkzeug compiles two builders (generated Python source) for every rule as it is
+    added: about 70 ms of start-up for our ~150 rules, for builders only the portal's
+    url_for ever calls. Measured: create_app 0.099 s -> 0.027 s once imported. werkzeug's
+    ``_compile_builder`` is private, so this falls back to the plain rule if it changes
+    (see ``SimFlask.url_rule_class``)."""
+
+    def _compile_builder(self, append_unknown: bool = True):
+        compiled = None
+
+        def build(rule, *args, **kwargs):
+            nonlocal compiled
+            if compiled is None:  # two threads may both compile: the same function, no harm
+                compiled = Rule._compile_builder(rule, append_unknown).__get__(rule, None)
+            return compiled(*args, **kwargs)
+
+        return build
+
+
+def _lazy_build_supported() -> bool:
+    builder = getattr(Rule, "_compile_builder", None)
+    return builder is not None and "append_unknown" in inspect.signature(builder).parameters
+
+
+_LAZY_BUILD_OK = _lazy_build_supported()
+
+
+class SimFlask(Flask):
+    """Runs each view inside its namespace's transaction: all or nothing.
+
+    ``after_commit`` callables get the world once a view's transaction has committed,
+    outside the world lock (the control plane posts webhooks there). A view that returns
+    ``after_transaction(fn)`` has ``fn()`` make its response there too, once the lock is
+    released: slow work on values read in the transaction (resizing an image) holds up
+    no other request of the namespace.
+    """
+
+    url_rule_class = LazyBuildRule if _LAZY_BUILD_OK else Rule
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.after_commit: list = []
+        self._sync: dict = {}  # ensure_sync's answers
+
+    def dispatch_request(self):
+        req, ctx_g = request._get_current_object(), g._get_current_object()  # the proxies once
+        if isinstance(req.routing_exception, MethodNotAllowed):
+            req.routing_exception.valid_methods = allowed_methods()
+        endpoint = req.endpoint
+        if req.routing_exception is not None or endpoint in (None, "static"):
+            return super().dispatch_request()
+        state = self.extensions.get("vsee_sim")
+        if state is None or endpoint.startswith(("api-docs", "sim-api-docs", "docs_ui")):
+            return super().dispatch_request()
+        world = ctx_g.get("vsee_world") or state.worlds.get(current_namespace())  # a hook may have found it
+        ctx_g.vsee_world = world
+        if getattr(self.view_functions[endpoint], "outside_transaction", False):
+            return super().dispatch_request()
+        with world.transaction():
+            rv = super().dispatch_request()
+        for hook in self.after_commit:
+            hook(world)
+        return rv.make() if isinstance(rv, AfterTransaction) else rv
+
+    def ensure_sync(self, func):
+        """Flask asks this of every hook and view on every request (eight or more times),
+        and inspect's coroutine check is about 3% of a request's time: the answer for a
+        function never changes, so it is kept (for plain functions, which are declared
+        once: a bounded table)."""
+        found = self._sync.get(func)
+        if found is None:
+            found = super().ensure_sync(func)
+            if type(func) is FunctionType and len(self._sync) < 10_000:
+                self._sync[func] = found
+        return found
+
+    def make_default_options_response(self):
+        response = self.response_class()
+        response.allow.update(allowed_methods())
+        return response
+
+
+class AfterTransaction:
+    """A view's response made after its transaction, outside the world lock (see SimFlask)."""
+
+    __slots__ = ("make",)
+
+    def __init__(self, make):
+        self.make = make
+
+
+def after_transaction(make) -> AfterTransaction:
+    """Return this from a view: ``make()`` builds the response once the namespace lock is
+    released. It must use only values the view read under the lock, never the store."""
+    return AfterTransaction(make)
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods() -> list[str]:
+    """The methods this path answers, for ``Allow`` (OPTIONS and 405).
+
+    werkzeug counts every rule that matches the path: ``/visits/add_walkin`` (POST) is also
+    ``/visits/<visit_id>`` (GET), which would answer it with a 404. A path that a fixed rule
+    names is answered by fixed rules only, so only their methods count.
+    """
+    adapter = _request_ctx_adapter()
+    found: dict[str, Rule] = {}
+    for method in _METHODS:
+        try:
+            rule, _ = adapter.match(request.path, method=method, return_rule=True)
+        except HTTPException:
+            continue
+        found[method] = rule
+    if any(not rule.arguments for rule in found.values()):
+        found = {m: rule for m, rule in found.items() if not rule.arguments}
+    return sorted({*found, "OPTIONS"})
+
+
+def _request_ctx_adapter():
+    from flask import current_app
+
+    return current_app.url_map.bind_to_environ(request.environ)
+
+
+def outside_transaction(view):
+    """For a read-only view that may wait (health): it must not hold the world lock."""
+    view.outside_transaction = True
+    return view
