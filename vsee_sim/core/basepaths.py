@@ -15,6 +15,7 @@ API_PREFIX = "/api_v3"
 _NS = re.compile(r"^/ns/([^/]+)(/.*)?$")
 _SLASHES = re.compile(r"/{2,}")
 _API = re.compile(r"^(/vc/(?:next|stable)|/cc/[^/]+)?/api_v3(/.*)?$")
+_PREFIX_LEN = len(API_PREFIX)
 BASE_PATHS = ("/api_v3", "/vc/next/api_v3", "/vc/stable/api_v3", "/cc/<clinic>/api_v3")
 
 
@@ -25,20 +26,29 @@ class BasePaths:
         self.app = app
 
     def __call__(self, environ, start_response):
-        environ["vsee_sim.original_path"] = environ.get("PATH_INFO", "")  # as sent (the journal's)
+        original = environ.get("PATH_INFO", "")
+        environ["vsee_sim.original_path"] = original  # as sent (the journal's)
+        path = original or "/"
         # Clients join a base ending in "/" with paths starting with "/": "//me" means "/me".
-        path = _SLASHES.sub("/", environ.get("PATH_INFO", "") or "/")
+        if "//" in path:
+            path = _SLASHES.sub("/", path)
         if len(path) > 1 and path.endswith("/"):
             path = path.rstrip("/")
-        match = _NS.match(path)
-        if match and NAMESPACE_RE.match(match.group(1)):
-            environ["vsee_sim.namespace"] = match.group(1)
-            environ["vsee_sim.prefix"] = f"/ns/{match.group(1)}"
-            path = match.group(2) or "/"
-        match = _API.match(path)
-        if match:
-            environ["vsee_sim.api_base"] = (match.group(1) or "") + API_PREFIX
-            rest = match.group(2) or "/"
+        if path.startswith("/ns/"):
+            match = _NS.match(path)
+            if match and NAMESPACE_RE.match(match.group(1)):
+                environ["vsee_sim.namespace"] = match.group(1)
+                environ["vsee_sim.prefix"] = f"/ns/{match.group(1)}"
+                path = match.group(2) or "/"
+        if path.startswith(API_PREFIX) and (len(path) == _PREFIX_LEN or path[_PREFIX_LEN] == "/") \
+                and "\n" not in path:  # what _API matches with no base before /api_v3, read directly
+            base, rest = "", path[_PREFIX_LEN:] or "/"
+        elif (path.startswith(("/vc/", "/cc/")) or "\n" in path) and (match := _API.match(path)):
+            base, rest = match.group(1) or "", match.group(2) or "/"
+        else:
+            base = rest = None
+        if rest is not None:
+            environ["vsee_sim.api_base"] = base + API_PREFIX
             if rest.endswith(".json"):
                 rest = rest[: -len(".json")] or "/"
             path = API_PREFIX + rest

@@ -10,10 +10,14 @@
 
 from __future__ import annotations
 
+import inspect
 from functools import wraps
 
+from flask import current_app
 from flask_smorest import Blueprint
+from flask_smorest.utils import set_status_and_headers_in_response, unpack_tuple_response
 from webargs.flaskparser import FlaskParser
+from werkzeug.wrappers import Response
 
 from vsee_sim.core.body import read_body
 from vsee_sim.core.context import current_ctx
@@ -58,6 +62,24 @@ class SimBlueprint(Blueprint):
             required = location != "body" or any(f.required for f in instance.fields.values())
         return super().arguments(instance, location=location, required=required, **kwargs)
 
+    def response(self, status_code, schema=None, **kwargs):
+        """flask-smorest's ``response``, documented by flask-smorest, run by ``_respond``."""
+        documented = super().response(status_code, schema, **kwargs)
+        instance = schema() if isinstance(schema, type) else schema
+
+        def decorator(func):
+            smorest_view = documented(func)
+            if inspect.iscoroutinefunction(func):
+                return smorest_view
+
+            @wraps(func)
+            def wrapper(*args, **kw):
+                return _respond(func(*args, **kw), instance, status_code)
+
+            wrapper._apidoc = smorest_view._apidoc
+            return wrapper
+        return decorator
+
     def _prepare_arguments_doc(self, doc, doc_info, *, api, spec, **kwargs):
         doc = super()._prepare_arguments_doc(doc, doc_info, api=api, spec=spec, **kwargs)
         # A body may be sent as JSON or as a form: say both.
@@ -70,6 +92,20 @@ class SimBlueprint(Blueprint):
             # a request without a body is answered (a 400 naming the missing field).
             doc["requestBody"]["required"] = False
         return doc
+
+
+def _respond(rv, schema, status_code):
+    """What flask-smorest's response wrapper makes of a view's return value (dumped by
+    ``schema``, as JSON, with ``status_code`` unless the view says otherwise), built by
+    ``SimFlask.json_response``. Not kept: the dump in ``g`` for ETags (none are used)."""
+    rv, status, headers = unpack_tuple_response(rv) if type(rv) is tuple else (rv, None, None)
+    if isinstance(rv, Response):
+        set_status_and_headers_in_response(rv, status, headers)
+        return rv
+    response = current_app.json_response(rv if schema is None else schema.dump(rv),
+                                         status_code if status is None else 200)
+    set_status_and_headers_in_response(response, status, headers)
+    return response
 
 
 # -- auth decorators ------------------------------------------------------------------
