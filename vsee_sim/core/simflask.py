@@ -106,6 +106,9 @@ def _lazy_build_supported() -> bool:
 _LAZY_BUILD_OK = _lazy_build_supported()
 
 
+_OUTSIDE_NAMESPACES = ("api-docs", "sim-api-docs", "docs_ui")  # endpoints of no namespace
+
+
 class SimFlask(Flask):
     """Runs each view inside its namespace's transaction: all or nothing.
 
@@ -146,20 +149,27 @@ class SimFlask(Flask):
 
     def dispatch_request(self):
         req, ctx_g = request._get_current_object(), g._get_current_object()  # the proxies once
-        if isinstance(req.routing_exception, MethodNotAllowed):
-            req.routing_exception.valid_methods = allowed_methods()
-        endpoint = req.endpoint
-        if req.routing_exception is not None or endpoint in (None, "static"):
+        if req.routing_exception is not None:
+            if isinstance(req.routing_exception, MethodNotAllowed):
+                req.routing_exception.valid_methods = allowed_methods()
             return super().dispatch_request()
+        rule = req.url_rule
+        endpoint = rule.endpoint
         state = self.extensions.get("vsee_sim")
-        if state is None or endpoint.startswith(("api-docs", "sim-api-docs", "docs_ui")):
+        if state is None or endpoint == "static" or endpoint.startswith(_OUTSIDE_NAMESPACES):
             return super().dispatch_request()
-        world = ctx_g.get("vsee_world") or state.worlds.get(current_namespace())  # a hook may have found it
+        # the traffic hook may have found the world already
+        world = ctx_g.__dict__.get("vsee_world") or state.worlds.get(current_namespace())
         ctx_g.vsee_world = world
-        if getattr(self.view_functions[endpoint], "outside_transaction", False):
+        view = self.view_functions[endpoint]
+        if getattr(view, "outside_transaction", False):
             return super().dispatch_request()
         with world.transaction():
-            rv = super().dispatch_request()
+            # what Flask.dispatch_request does once routing has succeeded
+            if getattr(rule, "provide_automatic_options", False) and req.method == "OPTIONS":
+                rv = self.make_default_options_response()
+            else:
+                rv = self.ensure_sync(view)(**req.view_args)
         for hook in self.after_commit:
             hook(world)
         return rv.make() if isinstance(rv, AfterTransaction) else rv
