@@ -30,17 +30,19 @@ def measure_startup(args, workdir: Path, runs: int) -> dict:
     return out
 
 
-def measure_throughput(args, workdir: Path, sizes: dict, use_wrk: bool) -> dict:
+def measure_throughput(args, workdir: Path, sizes: dict, use_wrk: bool,
+                       cells: tuple[str, ...] = ("GET /me", "POST /users/sso", "rooms", "sso"),
+                       kinds: tuple[str, ...] = ("baseline", "vsee", "tinydb")) -> dict:
     """GET /me and POST /users/sso at c=1 and c=16 on vsee-sim, the dict baseline and the
     TinyDB one; then the create + read pairs (wrk only) in a fresh namespace per cell,
-    seeded with ``seed_records`` rooms and SSO users first.
+    seeded with ``seed_records`` rooms and SSO users first. ``cells`` picks among them
+    (bench/peers.py runs a subset).
 
     The servers run side by side and the cells alternate their order (baseline, vsee-sim,
     tinydb, then the reverse, ...) so a change in the machine's load hits all; each figure
     is the median of ``reps`` runs.
     """
     results: dict = {}
-    kinds = ("baseline", "vsee", "tinydb")
     servers = {kind: server_of(kind, args, workdir) for kind in kinds}
     try:
         for server in servers.values():
@@ -69,7 +71,7 @@ def measure_throughput(args, workdir: Path, sizes: dict, use_wrk: bool) -> dict:
                     f"  runs {[round(x) for x in r['rps_runs']]}")
 
         for i, opname in enumerate(("GET /me", "POST /users/sso")):
-            for conc in (1, 16):
+            for conc in (1, 16) if opname in cells else ():
                 def load(kind: str, seconds: float, i=i, conc=conc) -> dict:
                     port, op = servers[kind].port, ops[kind][i]
                     if use_wrk:
@@ -81,7 +83,7 @@ def measure_throughput(args, workdir: Path, sizes: dict, use_wrk: bool) -> dict:
             log("create + read pairs skipped: they need wrk")
             return results
         for which in ("rooms", "sso"):
-            for conc in (1, 16):
+            for conc in (1, 16) if which in cells else ():
                 pairs = {kind: pair_in_new_namespace(args, servers[kind].port, which, sizes["seed_records"])
                          for kind in kinds}
                 prefix = f"p{RUN_ID}{which}{conc}"

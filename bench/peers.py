@@ -205,3 +205,59 @@ def section(tput: dict, startup: dict, scale: dict, sizes: dict) -> tuple[list[s
     targets.append((f"RSS after {scale['mem_users']} SSO users <= 2x the bare app's at start", _x(rm, d0),
                     rm <= 2 * d0))
     return L, targets
+
+
+CELLS = {"me": "GET /me", "sso1": "POST /users/sso", "rooms": "rooms", "sso": "sso"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Only the throughput cells of the peer comparison, printed as ratios (nothing written):
+    the quick loop while working on a request's cost. bench/run.py runs them all."""
+    import argparse
+    import tempfile
+    import time
+
+    import measures
+    import run
+
+    p = argparse.ArgumentParser(description=main.__doc__)
+    p.add_argument("--cells", default="me,rooms,sso",
+                   help=f"comma-separated, of {', '.join(CELLS)} (default me,rooms,sso)")
+    p.add_argument("--reps", type=int, default=3, help="runs per cell, median taken (default 3)")
+    p.add_argument("--duration", type=float, default=3.0, help="seconds per run (default 3)")
+    p.add_argument("--seed-records", type=int, default=1000, help="rooms and users seeded per pair cell")
+    p.add_argument("--no-tinydb", action="store_true", help="vsee-sim and the dict baseline only")
+    p.add_argument("--live", action="store_true", help="serve the working tree, not a copy")
+    p.add_argument("--fixture", default="demo")
+    p.add_argument("--account", default="vclinic")
+    p.add_argument("--api-key", default="vclinic_api_key")
+    args = p.parse_args(argv)
+    if not shutil.which("wrk"):
+        p.error("wrk is not on PATH (apt-get install -y wrk)")
+    cells = tuple(CELLS[c.strip()] for c in args.cells.split(",") if c.strip())
+    kinds = ("baseline", "vsee") if args.no_tinydb else ("baseline", "vsee", "tinydb")
+    sizes = dict(run.SIZES["full"], reps=args.reps, duration_s=args.duration, seed_records=args.seed_records)
+    load0 = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(prefix="vsee-peers-") as tmp:
+        workdir = Path(tmp)
+        live = run.code_version(run.HERE.parent) + " (--live)"
+        version = live if args.live else run.snapshot_code(workdir)
+        t0 = time.perf_counter()
+        tput = measures.measure_throughput(args, workdir, sizes, True, cells=cells, kinds=kinds)
+    print(f"code: {version}; {time.perf_counter() - t0:.0f} s; load {load0:.2f} -> {os.getloadavg()[0]:.2f}")
+    print("| cell | conc | vsee req/s | dict req/s | vsee/dict | vsee p99 | tinydb req/s | vsee/tinydb |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for (kind, name, conc), v in tput.items():
+        if kind != "vsee":
+            continue
+        d, t = tput[("baseline", name, conc)], tput.get(("tinydb", name, conc))
+        tiny = f"{t['rps']:.0f} | {_x(v['rps'], t['rps'])}" if t else " | "
+        print(f"| {name} | {conc} | {v['rps']:.0f} | {d['rps']:.0f} | {_x(v['rps'], d['rps'])} "
+              f"| {v['p99_ms']:.1f} ms | {tiny} |")
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main())

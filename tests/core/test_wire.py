@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from marshmallow import Schema
 
 from vsee_sim.api.accounts.schemas import AccountBriefOut, AccountOut
+from vsee_sim.api.rooms.schemas import RoomOut, UserRoomOut
 from vsee_sim.api.users.schemas import (
     AliveOut,
     LoginOut,
@@ -20,10 +21,10 @@ from vsee_sim.api.users.schemas import (
 )
 from vsee_sim.control.events.schemas import OutboxItemOut
 from vsee_sim.control.state.schemas import HealthOut
-from vsee_sim.core.wire import OutSchema
+from vsee_sim.core.wire import _ENVELOPES, TRUE_ENVELOPE, OutSchema, envelope
 
 SCHEMAS = [UserOut, SsoOut, LoginOut, RefreshOut, TokenOut, RefreshTokenOut, VseeOut, AliveOut,
-           AccountBriefOut, HealthOut, OutboxItemOut]  # AccountOut passes extra keys on: see below
+           AccountBriefOut, HealthOut, OutboxItemOut, RoomOut, UserRoomOut]  # AccountOut passes extra keys on: see below
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.text(max_size=8),
                     st.sampled_from(["1", "0", "true", "2"]))
@@ -37,13 +38,17 @@ def records(schema: OutSchema):
             return st.one_of(st.none(), records(field.schema))
         if kind in ("Dict",):
             return st.one_of(st.none(), st.dictionaries(st.text(max_size=4), scalars, max_size=3))
+        if kind == "List" and type(field.inner).__name__ == "String":
+            return st.one_of(st.none(), st.lists(st.one_of(scalars, st.text(max_size=3).map(str.encode)), max_size=3))
         if kind == "List":
             return st.one_of(st.none(), st.lists(st.dictionaries(st.text(max_size=3), scalars, max_size=2),
                                                  max_size=2))
         if kind == "Integer":
-            return st.one_of(st.none(), st.integers(-10**9, 10**9), st.sampled_from(["7", "42"]))
+            return st.one_of(st.none(), st.booleans(), st.integers(-10**9, 10**9), st.sampled_from(["7", "42"]))
         if kind == "Boolean":
             return st.one_of(st.none(), st.booleans(), st.sampled_from(["1", "0", "true", 1, 0]))
+        if kind in ("String", "NumericString"):
+            return st.one_of(scalars, st.text(max_size=3).map(str.encode))
         return scalars
     names = list(schema.dump_fields)
     return st.fixed_dictionaries({}, optional={
@@ -58,6 +63,19 @@ def test_direct_dump_equals_marshmallow_dump(schema_cls, data):
     record = data.draw(records(schema))
     assert schema.dump(record) == Schema.dump(schema, record)
     assert schema.dump([record, record], many=True) == Schema.dump(schema, [record, record], many=True)
+
+
+@pytest.mark.parametrize("inner", [UserOut, RoomOut], ids=lambda c: c.__name__)
+@settings(max_examples=30, deadline=None)
+@given(data=st.data())
+def test_envelope_dump_equals_marshmallow_dump(inner, data):
+    """``{"data": ...}`` made directly, as marshmallow's pre_dump hook and field would."""
+    one, many = envelope(inner)(), envelope(inner, many=True)()
+    record = data.draw(st.one_of(st.none(), records(inner())))
+    assert one.dump(record) == Schema.dump(one, record)
+    assert many.dump([record] if record else []) == Schema.dump(many, [record] if record else [])
+    assert TRUE_ENVELOPE().dump(True) == Schema.dump(TRUE_ENVELOPE(), True) == {"data": True}
+    assert set(_ENVELOPES) >= {"UserOutEnvelope", "RoomOutListEnvelope"}
 
 
 def test_undeclared_keys_are_never_sent():

@@ -358,3 +358,36 @@ def test_php_and_dotted_objects_agree(parent, child, value):
     php = read_body(request(urlencode([(f"{parent}[{child}]", value)]).encode(), FORM))
     dotted = read_body(request(urlencode([(f"{parent}.{child}", value)]).encode(), FORM))
     assert php == dotted == {parent: {child: value}}
+
+
+def _as_werkzeug_forms_it(raw: bytes):
+    """read_body as it was with werkzeug's form parser and the general PHP-key path."""
+    from vsee_sim.core import body as reader
+
+    form = request(raw, FORM).form
+    out: dict = {}
+    for raw_key in form:
+        if raw_key:
+            key, values = reader._clean(raw_key, form.getlist(raw_key))
+            reader._assign(out, key, values)
+    return {key: reader._listify(value) for key, value in out.items()}
+
+
+_form_piece = st.sampled_from(["a", "b", "tokens", "[", "]", "[]", "[0]", "[x]", ".", "=", "&", "%", "%5B",
+                               "%ZZ", "%C3%A9", "+", " ", ": ", "\u201c", "\u2019", "\xe9", "\xff", ""])
+
+
+@settings(max_examples=150, deadline=None)
+@given(pieces=st.lists(_form_piece, max_size=14), latin=st.booleans())
+def test_a_form_body_reads_as_werkzeug_s_form_parser_read_it(pieces, latin):
+    """The form is parsed from the bytes at hand, plain names assigned directly: the same dict
+    (or the same 400) as werkzeug's request.form through the PHP-key path, bad UTF-8 included."""
+    raw = "".join(pieces).encode("latin-1" if latin else "utf-8", errors="replace")
+    try:
+        expected = _as_werkzeug_forms_it(raw)
+    except BadRequest as exc:
+        with pytest.raises(BadRequest) as got:
+            read_body(request(raw, FORM))
+        assert got.value.body() == exc.body()
+        return
+    assert read_body(request(raw, FORM)) == expected

@@ -12,6 +12,7 @@ import io
 import json
 import re
 from typing import Any
+from urllib.parse import parse_qsl
 
 from werkzeug.datastructures import FileStorage, MultiDict
 
@@ -32,10 +33,12 @@ def read_body(request) -> dict[str, Any]:
     if chunked and len(request.get_data(cache=True)) >= limit:
         raise PayloadTooLarge("Request body is too large.")
     if mimetype == "application/x-www-form-urlencoded":
-        sent_as_multipart = _multipart_under_form_type(request.get_data(cache=True))
+        raw = request.get_data(cache=True)
+        sent_as_multipart = _multipart_under_form_type(raw)
         if sent_as_multipart is not None:
             return sent_as_multipart
-    if mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return _from_form(_urlencoded(raw), MultiDict())
+    if mimetype == "multipart/form-data":
         return _from_form(request.form, request.files)
     raw = request.get_data(cache=True)
     if not raw or not raw.strip():
@@ -44,9 +47,18 @@ def read_body(request) -> dict[str, Any]:
         return _from_json(raw, strict=mimetype.endswith("json"))
     # Unknown or missing content type: take it as a form body, as PHP would.
     text = raw.decode("utf-8", errors="replace")
-    from urllib.parse import parse_qsl
-
     return _from_form(MultiDict(parse_qsl(text, keep_blank_values=True)), MultiDict())
+
+
+def _urlencoded(raw: bytes) -> MultiDict:
+    """``request.form`` of a form-urlencoded body, as werkzeug makes it (formparser's
+    ``_parse_urlencoded``, silent: a body that is not UTF-8 is an empty form), read from
+    the bytes at hand rather than through a form parser and a new stream."""
+    try:
+        text = raw.decode()
+    except UnicodeDecodeError:
+        return MultiDict()
+    return MultiDict(parse_qsl(text, keep_blank_values=True, errors="werkzeug.url_quote"))
 
 
 _BOUNDARY_LINE = re.compile(rb"^--([!-~]{1,70})\r?\n")
@@ -83,8 +95,6 @@ def _from_json(raw: bytes, strict: bool) -> dict[str, Any]:
     except (ValueError, UnicodeDecodeError) as exc:
         if not strict:
             text = raw.decode("utf-8", errors="replace")
-            from urllib.parse import parse_qsl
-
             return _from_form(MultiDict(parse_qsl(text, keep_blank_values=True)), MultiDict())
         raise BadRequest(f"Malformed JSON body: {exc}.", errors={"body": ["Malformed JSON."]}) from None
     if not isinstance(data, dict):
@@ -117,12 +127,14 @@ def plain_value(value: Any, name: str) -> Any:
 
 def _from_form(form: MultiDict, files: MultiDict) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for raw_key in form:
+    for raw_key, values in form.lists():
         if not raw_key:  # a multipart part without a name carries nothing we can use
             continue
-        values = form.getlist(raw_key)
         key, values = _clean(raw_key, values)
-        _assign(out, key, values)
+        if key and "[" not in key and "." not in key:  # a plain name: what _assign does with it
+            out[key] = values[0] if len(values) == 1 else list(values)
+        else:
+            _assign(out, key, values)
     for key in files:
         if not key:
             continue

@@ -1,6 +1,6 @@
 """Errors as data. Rendered once, as VSee's body ``{"code", "message", "errors"?}``.
 
-No Flask here: services raise these, ``core/http.py`` renders them.
+No Flask here: services raise these, ``core/http_errors.py`` renders them.
 """
 
 from __future__ import annotations

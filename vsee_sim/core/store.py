@@ -13,7 +13,6 @@ import secrets
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
-from contextlib import contextmanager
 from typing import Any
 
 from vsee_sim.core.clock import Clock
@@ -142,23 +141,9 @@ class World:
     def account(self, code: str | None) -> AccountDB | None:
         return self.accounts.get(code) if code else None
 
-    @contextmanager
-    def transaction(self):
+    def transaction(self) -> _Transaction:
         """Hold the world lock; undo every write of the block if it raises."""
-        with self.lock:
-            outer = self.log.entries
-            self.log.entries = [] if outer is None else outer
-            mark = len(self.log.entries)
-            try:
-                yield self
-            except BaseException:
-                for coll, key, old, seq in reversed(self.log.entries[mark:]):
-                    coll._restore(key, old, seq)
-                del self.log.entries[mark:]
-                raise
-            finally:
-                if outer is None:
-                    self.log.entries = None
+        return _Transaction(self)
 
     # -- export ----------------------------------------------------------
     def to_dict(self) -> dict:
@@ -198,6 +183,37 @@ class World:
             if isinstance(data.get("seed"), int):
                 self.seed = data["seed"]
             self.log.replaced()
+
+
+class _Transaction:
+    """``World.transaction()``: a class rather than a generator, as every request enters one."""
+
+    __slots__ = ("mark", "outer", "world")
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+
+    def __enter__(self) -> World:
+        world = self.world
+        world.lock.acquire()
+        log = world.log
+        self.outer = log.entries
+        log.entries = [] if self.outer is None else self.outer
+        self.mark = len(log.entries)
+        return world
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        log = self.world.log
+        try:
+            if exc_type is not None:
+                for coll, key, old, seq in reversed(log.entries[self.mark:]):
+                    coll._restore(key, old, seq)
+                del log.entries[self.mark:]
+        finally:
+            if self.outer is None:
+                log.entries = None
+            self.world.lock.release()
+        return False
 
 
 def is_collection(key: str, value: Any) -> bool:

@@ -110,10 +110,12 @@ def api_key_record(world: World, key: str | None) -> tuple[str, dict] | None:
 
 def resolve(world: World, *, headers, host: Callable[[], str] | str,
             base_url: Callable[[], str] | str) -> Ctx:
-    """The request's context. ``host`` may be a callable: it is called only when the Host
-    can name the account (no X-AccountCode)."""
-    token = live_token(world, headers.get("X-ApiToken"))
-    key_hit = api_key_record(world, headers.get("X-ApiKey"))
+    """The request's context from its X-ApiToken, X-ApiKey, X-ApiSecret and X-AccountCode
+    (``headers``: any mapping with ``get``). ``host`` may be a callable: it is called only
+    when the Host can name the account (no X-AccountCode)."""
+    raw_token, raw_key = headers.get("X-ApiToken"), headers.get("X-ApiKey")
+    token = live_token(world, raw_token)
+    key_hit = api_key_record(world, raw_key)
 
     code = (headers.get("X-AccountCode") or "").strip()
     if not code:
@@ -133,9 +135,8 @@ def resolve(world: World, *, headers, host: Callable[[], str] | str,
         token = None  # a token of another clinic is not valid here
     api_key = key_hit[1] if key_hit and key_hit[0] == code else None
     return Ctx(world=world, db=db, token=token, api_key=api_key, base_url_source=base_url,
-               raw_token=headers.get("X-ApiToken"), raw_api_key=headers.get("X-ApiKey"),
-               raw_api_secret=headers.get("X-ApiSecret"), key_account=key_hit[0] if key_hit else None,
-               account_named=named)
+               raw_token=raw_token, raw_api_key=raw_key, raw_api_secret=headers.get("X-ApiSecret"),
+               key_account=key_hit[0] if key_hit else None, account_named=named)
 
 
 def check_api_key(ctx: Ctx, *, secret_required: bool = False) -> dict:

@@ -45,11 +45,15 @@ class OutSchema(Schema):
     ``allow_none=True`` if it can be null (many of VSee's can); otherwise it is optional
     and never null. Nothing is implied: a generated client reads exactly this.
 
-    Dumping a dict takes a direct path: for each declared field, the value is read
-    from the dict and given to the field's own ``_serialize``, exactly what
-    ``Field.serialize`` does minus its generic attribute lookup, which costs more
-    than the conversion itself (about half of a GET /me). Anything else (objects,
-    hooks, defaults) goes through marshmallow's usual path.
+    Dumping a dict takes a direct path (``_direct_plan``, compiled to one function per
+    schema): for each declared field, the value is read from the dict and given to the
+    field's own ``_serialize``, exactly what ``Field.serialize`` does minus its generic
+    attribute lookup, which costs more than the conversion itself (about half of a GET
+    /me). A value the field would return unchanged (a ``str`` for a String, an ``int`` for
+    an Integer, anything for a Boolean or a Raw field, which convert nothing on the way
+    out) is not given to it at all, and a nested ``OutSchema`` is dumped by its own plan.
+    Anything else (objects, hooks, defaults) goes through marshmallow's usual path.
+    tests/core/test_wire.py checks both paths give the same on generated records.
     """
 
     class Meta:
@@ -62,7 +66,7 @@ class OutSchema(Schema):
         many = self.many if many is None else many
         if plan is None or not (all(isinstance(o, dict) for o in obj) if many else isinstance(obj, dict)):
             return super().dump(obj, many=many)
-        return [_dump_direct(plan, o) for o in obj] if many else _dump_direct(plan, obj)
+        return [plan(o) for o in obj] if many else plan(obj)
 
     def _direct_plan(self):
         if any(self._hooks.get(kind) for kind in ("pre_dump", "post_dump")):
@@ -72,20 +76,78 @@ class OutSchema(Schema):
             attribute = field.attribute or name
             if field.dump_default is not missing or "." in attribute:
                 return None
-            plan.append((field.data_key or name, attribute, field._serialize))
-        return plan
+            plan.append((field.data_key or name, attribute, *_conversion(field)))
+        return _compile(plan)
 
 
 _UNSET = object()
+_NONE = type(None)
+_AS_IS = frozenset()  # marker: the field returns every value unchanged
+_TEXT = frozenset((str, _NONE))
 
 
-def _dump_direct(plan, obj: dict) -> dict:
-    out = {}
-    for key, attribute, serialize in plan:
-        value = obj.get(attribute, missing)
-        if value is not missing:
-            out[key] = serialize(value, attribute, obj)
-    return out
+def _conversion(field: fields.Field) -> tuple[frozenset | None, Any]:
+    """(types the field returns unchanged, the field's ``_serialize``) for a direct plan.
+
+    Only for the fields whose ``_serialize`` is marshmallow's own (a subclass that overrides
+    it, such as ``NumericString``, is asked about its own type below, or always called)."""
+    impl = type(field)._serialize
+    if impl is fields.Field._serialize:  # Boolean, Raw (Anything): no conversion on dump
+        return _AS_IS, None
+    if impl is fields.String._serialize or impl is NumericString._serialize:
+        return _TEXT, field._serialize
+    if impl is fields.Number._serialize and isinstance(field, fields.Integer) and not field.as_string \
+            and field.num_type is int and type(field)._format_num is fields.Number._format_num:
+        return frozenset((int, _NONE)), field._serialize  # int(x) is x for an int (not for a bool)
+    if impl is fields.List._serialize and isinstance(field.inner, fields.String) \
+            and type(field.inner)._serialize is fields.String._serialize:
+        return frozenset((_NONE,)), _string_list(field)
+    if impl is fields.Nested._serialize and isinstance(field.schema, OutSchema):
+        return frozenset((_NONE,)), _nested(field)
+    return None, field._serialize
+
+
+def _string_list(field: fields.List):
+    inner = field.inner._serialize
+
+    def serialize(value, attr, obj):
+        return [v if type(v) is str else inner(v, attr, obj) for v in value]
+    return serialize
+
+
+def _nested(field: fields.Nested):
+    schema = field.schema
+    many = schema.many or field.many
+
+    def serialize(value, attr, obj):
+        return schema.dump(value, many=many)
+    return serialize
+
+
+def _compile(plan: list[tuple]):
+    """The plan as one function of the dict: a line per field, no loop over the plan.
+
+    For ``(key, attribute, as_is, serialize)``: ``out[key] = value`` when the field would
+    return ``value`` unchanged (``as_is``), else ``serialize(value, attribute, obj)``;
+    nothing when the dict has no ``attribute``. Keys and attributes are written as
+    ``repr`` literals; the converters are passed in by name."""
+    names: dict[str, Any] = {"missing": missing}
+    lines = ["def dump(obj):", "    out = {}", "    get = obj.get"]
+    for i, (key, attribute, as_is, serialize) in enumerate(plan):
+        names[f"s{i}"], names[f"t{i}"] = serialize, as_is
+        if as_is is _AS_IS:
+            value = "v"
+        elif as_is == _TEXT:
+            value = f"v if type(v) is str or v is None else s{i}(v, {attribute!r}, obj)"
+        elif as_is:
+            value = f"v if type(v) in t{i} else s{i}(v, {attribute!r}, obj)"
+        else:
+            value = f"s{i}(v, {attribute!r}, obj)"
+        lines += [f"    v = get({attribute!r}, missing)", "    if v is not missing:",
+                  f"        out[{key!r}] = {value}"]
+    lines.append("    return out")
+    exec("\n".join(lines), names)  # noqa: S102 - our own source, built above
+    return names["dump"]
 
 
 class Anything(fields.Raw):
@@ -107,6 +169,22 @@ class NumericString(fields.String):
 _ENVELOPES: dict[str, type[Schema]] = {}
 
 
+class _Envelope(Schema):
+    """Dumps ``{"data": <its one field's value of obj>}`` directly: what marshmallow's path
+    (the ``_wrap`` pre_dump hook, then the field) gives, without its generic machinery."""
+
+    def dump(self, obj: Any, *, many: bool | None = None):
+        if many or self.many:
+            return super().dump(obj, many=many)
+        conversion = self.__dict__.get("_conversion")
+        if conversion is None:
+            conversion = self._conversion = _conversion(self.dump_fields["data"])
+        as_is, serialize = conversion
+        if as_is is _AS_IS or (as_is and type(obj) in as_is):
+            return {"data": obj}
+        return {"data": serialize(obj, "data", {"data": obj})}
+
+
 def envelope(inner: type[Schema] | fields.Field, *, many: bool = False,
              name: str | None = None) -> type[Schema]:
     """``{"data": <inner>}``, VSee's success body. Views return the inner value."""
@@ -125,7 +203,7 @@ def envelope(inner: type[Schema] | fields.Field, *, many: bool = False,
     def wrap(self, obj, **_):
         return {"data": obj}
 
-    cls = type(key, (Schema,), {"data": data_field, "_wrap": pre_dump(wrap)})
+    cls = type(key, (_Envelope,), {"data": data_field, "_wrap": pre_dump(wrap)})
     _ENVELOPES[key] = cls
     return cls
 

@@ -1,8 +1,8 @@
 """The OpenAPI documents, finished in one place.
 
-flask-smorest writes each document from the views' decorators (``core/http.py``
-builds it lazily); ``install`` wraps that so every document served (/api_v3/openapi.json,
-/_sim/openapi.json, /docs, ``vsee-sim openapi print``) is then finished once by
+flask-smorest writes each document from the views' decorators (``core/blueprint.py``;
+``core/simflask.py`` builds it lazily); ``install`` wraps that so every document served
+(/api_v3/openapi.json, /_sim/openapi.json, /docs, ``vsee-sim openapi print``) is then finished once by
 ``document.finish``: operationIds by one rule, security, the namespace and account
 headers, VSee's error responses, the documented content types and the demo clinic's
 examples (``operations.py``). The result is cached: the views do not change after start.

@@ -15,7 +15,7 @@ default). A request's key is hashed with sdbm over its bytes, then avalanched wi
 ``full_hash`` (src/backend.c). The server is the owner of the ring point *closest* to that
 hash, looking both ways (ties go to the point before), not the next point clockwise.
 
-The namespace is read as the simulator reads it (core/tenancy.py and core/http.py):
+The namespace is read as the simulator reads it (core/tenancy.py and core/basepaths.py):
 a valid ``/ns/<name>`` path prefix first, else the ``X-Sim-Namespace`` header, else
 ``default``; names are case-sensitive. ``NAME_PATTERN`` must stay equal to
 ``tenancy.NAMESPACE_RE`` (a test checks it).

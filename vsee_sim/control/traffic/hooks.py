@@ -65,7 +65,8 @@ def install(app, state) -> None:
             return None
         ctx_g = g._get_current_object()
         ctx_g.vsee_t0 = perf_counter()
-        _precache_body(req, environ)
+        if environ.get("CONTENT_LENGTH"):
+            _precache_body(req, environ)
         try:
             world = namespace_world(environ, ctx_g)
         except ApiError:  # a bad X-Sim-Namespace: the view says so
@@ -83,12 +84,13 @@ def install(app, state) -> None:
     @app.after_request
     def _traffic_after(response):
         ctx_g = g._get_current_object()
-        t0 = ctx_g.get("vsee_t0")
+        t0 = ctx_g.__dict__.get("vsee_t0")
         if t0 is None:
             return response
         req = request._get_current_object()
         try:
-            _record(budget, req, namespace_world(req.environ, ctx_g), response, t0, ctx_g.get("vsee_fault"))
+            _record(budget, req, namespace_world(req.environ, ctx_g), response, t0,
+                    ctx_g.__dict__.get("vsee_fault"))
         except ApiError:
             pass
         except Exception:  # the journal must never break a request
@@ -141,16 +143,26 @@ def _response_headers(response) -> dict[str, str]:
     return kept
 
 
+def _response_body(response) -> bytes | None:
+    """The response's bytes as ``get_data()`` gives them; None for a streamed one (not kept)."""
+    chunks = response.response
+    if response.direct_passthrough:
+        return None
+    if type(chunks) is list and all(type(chunk) is bytes for chunk in chunks):  # noqa: E721
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)  # what get_data() would join
+    return None if response.is_streamed else response.get_data()
+
+
 def _record(budget: Journal, req, world, response, t0: float, fault: str | None) -> None:
     environ = req.environ
     body = _request_body(req, environ)
     kept_body, body_cut = budget.clip(body)
-    raw = None if response.is_streamed or response.direct_passthrough else response.get_data()
-    kept_response, response_cut = budget.clip(raw)
+    kept_response, response_cut = budget.clip(_response_body(response))
+    path = environ.get("vsee_sim.original_path")
     budget.record(world, {
         "at": world.clock.ts(),
         "method": environ.get("REQUEST_METHOD", ""),
-        "path": environ.get("SCRIPT_NAME", "") + environ.get("vsee_sim.original_path", req.path),
+        "path": environ.get("SCRIPT_NAME", "") + (req.path if path is None else path),
         "api_path": req.path,
         "query": environ.get("QUERY_STRING", ""),
         "headers": {name: environ[key] for name, key in _ENVIRON_HEADERS if environ.get(key)},

@@ -18,7 +18,7 @@ from http import HTTPStatus
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
 ANY = "*"
 API_PREFIX = "/api_v3"
-# /vc/next/api_v3, /vc/stable/api_v3 and /cc/<clinic>/api_v3 mean /api_v3 (core/http.py).
+# /vc/next/api_v3, /vc/stable/api_v3 and /cc/<clinic>/api_v3 mean /api_v3 (core/basepaths.py).
 _BASE = re.compile(r"^(?:/vc/(?:next|stable)|/cc/[^/*?]+)(?=/api_v3(?:[/*?]|$))")
 _SLASHES = re.compile(r"/{2,}")
 _STATUS_FILTER = re.compile(r"^[1-5](?:[0-9]{2}|xx)$")
