@@ -86,11 +86,12 @@ def measure_throughput(args, workdir: Path, sizes: dict, use_wrk: bool,
             for conc in (1, 16) if which in cells else ():
                 pairs = {kind: pair_in_new_namespace(args, servers[kind].port, which, sizes["seed_records"])
                          for kind in kinds}
-                prefix = f"p{RUN_ID}{which}{conc}"
 
-                def load(kind: str, seconds: float, pairs=pairs, conc=conc, prefix=prefix) -> dict:
+                def load(kind: str, seconds: float, pairs=pairs, conc=conc) -> dict:
+                    # A room code is 1-32 characters (rules.clean_code): the unique part stays
+                    # short ("p" + 8 hex + "t1n" + the count), or creates past n=999 were 400s.
                     return pairload(servers[kind].port, pairs[kind], conc, seconds, workdir,
-                                    f"{prefix}{kind}{uuid.uuid4().hex[:6]}", HOST)
+                                    f"p{uuid.uuid4().hex[:8]}", HOST)
 
                 cell(pairs["vsee"].name, conc, load)
     finally:

@@ -245,15 +245,16 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         tput = measures.measure_throughput(args, workdir, sizes, True, cells=cells, kinds=kinds)
     print(f"code: {version}; {time.perf_counter() - t0:.0f} s; load {load0:.2f} -> {os.getloadavg()[0]:.2f}")
-    print("| cell | conc | vsee req/s | dict req/s | vsee/dict | vsee p99 | tinydb req/s | vsee/tinydb |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("| cell | conc | vsee req/s | dict req/s | vsee/dict | vsee p99 | tinydb req/s | vsee/tinydb "
+          "| errors |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for (kind, name, conc), v in tput.items():
         if kind != "vsee":
             continue
         d, t = tput[("baseline", name, conc)], tput.get(("tinydb", name, conc))
         tiny = f"{t['rps']:.0f} | {_x(v['rps'], t['rps'])}" if t else " | "
         print(f"| {name} | {conc} | {v['rps']:.0f} | {d['rps']:.0f} | {_x(v['rps'], d['rps'])} "
-              f"| {v['p99_ms']:.1f} ms | {tiny} |")
+              f"| {v['p99_ms']:.1f} ms | {tiny} | {v['errors']}/{d['errors']} |")
     return 0
 
 
