@@ -45,7 +45,7 @@ def _cors_only_with_origin(app: SimFlask) -> None:
     for i, hook in enumerate(hooks):
         if getattr(hook, "__module__", "").startswith("flask_cors"):
             def only_with_origin(response, _hook=hook):
-                if "Origin" not in request.headers or request.path.startswith(INSPECTOR_PATH):
+                if "HTTP_ORIGIN" not in request.environ or request.path.startswith(INSPECTOR_PATH):
                     return response
                 return _hook(response)
 
