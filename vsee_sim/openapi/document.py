@@ -80,6 +80,8 @@ def finish(doc: dict, app, document: str) -> dict:
             op["operationId"] = op_id
             # path parameters per operation: each can then carry its own example
             op["parameters"] = [dict(p) for p in shared] + op.get("parameters", [])
+            if document == "sim":
+                _uuid_ids(op["parameters"])
             used |= _finish_operation(op, document, path, schemes)
     responses = components.setdefault("responses", {})
     for status in sorted(used):
@@ -95,6 +97,19 @@ def finish(doc: dict, app, document: str) -> dict:
     if document == "sim":
         doc.setdefault("servers", [{"url": "/"}])
     return doc
+
+
+# The control plane's webhook ids are UUIDs. Saying so keeps a client or a fuzzer from
+# reading the static segment beside one as an id: /_sim/webhooks/deliveries is the
+# delivery log, not webhook "deliveries".
+UUID_PATH_PARAMS = frozenset({"webhook_id"})
+UUID_PATTERN = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+
+
+def _uuid_ids(parameters: list[dict]) -> None:
+    for param in parameters:
+        if param.get("in") == "path" and param.get("name") in UUID_PATH_PARAMS:
+            param["schema"] = {**param.get("schema", {}), "pattern": UUID_PATTERN}
 
 
 def _endpoints(app) -> dict[tuple[str, str], str]:
