@@ -4,10 +4,6 @@ Exports blp only, imported on first use: importing one of the area's modules (it
 service, from another area or the control plane) does not import its views.
 """
 
+from vsee_sim.core.lazy import blueprint_on_first_use
 
-def __getattr__(name: str):
-    if name == "blp":
-        from vsee_sim.api.appointments.routes import blp
-
-        return blp
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = blueprint_on_first_use(__name__)

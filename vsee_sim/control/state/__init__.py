@@ -4,10 +4,6 @@ Exports blp only, imported on first use (its hooks are imported at start, its vi
 the first request to one: vsee_sim/lazy_views.py).
 """
 
+from vsee_sim.core.lazy import blueprint_on_first_use
 
-def __getattr__(name: str):
-    if name == "blp":
-        from vsee_sim.control.state.routes import blp
-
-        return blp
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = blueprint_on_first_use(__name__)
