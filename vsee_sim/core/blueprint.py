@@ -13,9 +13,10 @@ from __future__ import annotations
 import inspect
 from functools import wraps
 
-from flask import current_app
+from flask import current_app, request
 from flask_smorest import Blueprint
 from flask_smorest.utils import set_status_and_headers_in_response, unpack_tuple_response
+from marshmallow import ValidationError, missing
 from webargs.flaskparser import FlaskParser
 from werkzeug.wrappers import Response
 
@@ -60,7 +61,29 @@ class SimBlueprint(Blueprint):
         instance = schema() if isinstance(schema, type) else schema
         if required is None:
             required = location != "body" or any(f.required for f in instance.fields.values())
-        return super().arguments(instance, location=location, required=required, **kwargs)
+        documented = super().arguments(instance, location=location, required=required, **kwargs)
+        if set(kwargs) - {"as_kwargs", "content_type", "description", "example", "examples"}:
+            return documented  # webargs options (unknown, validate...): webargs' own path
+        as_kwargs = kwargs.get("as_kwargs", False)
+        parse = _parser_for(instance, location)
+
+        def decorator(func):
+            smorest_view = documented(func)
+            if inspect.iscoroutinefunction(func):
+                return smorest_view
+
+            @wraps(func)
+            def wrapper(*args, **kw):
+                parsed = parse()
+                if as_kwargs:
+                    kw.update(parsed)
+                else:
+                    args += (parsed,)
+                return func(*args, **kw)
+
+            wrapper._apidoc = smorest_view._apidoc
+            return wrapper
+        return decorator
 
     def response(self, status_code, schema=None, **kwargs):
         """flask-smorest's ``response``, documented by flask-smorest, run by ``_respond``."""
@@ -92,6 +115,34 @@ class SimBlueprint(Blueprint):
             # a request without a body is answered (a 400 naming the missing field).
             doc["requestBody"]["required"] = False
         return doc
+
+
+def _parser_for(schema, location: str):
+    """What webargs' ``use_args`` and flask-smorest's wrapper do at run time for one
+    argument (load the location's data, ``schema.load`` it, a ValidationError to the
+    parser's error handler), in one call rather than three layers: about a tenth of a
+    ``POST /users/sso``. An empty query string is an empty mapping (no proxy made)."""
+    load_location = parser._get_loader(location)
+    unknown = parser.DEFAULT_UNKNOWN_BY_LOCATION.get(location)
+    load_kwargs = {"unknown": unknown} if unknown else {}
+    query = location in ("query", "querystring")
+
+    def parse():
+        req = request._get_current_object()
+        try:
+            if query and not req.environ.get("QUERY_STRING"):
+                data = {}
+            else:
+                data = load_location(req, schema)
+                if data is missing:
+                    data = {}
+            data = parser.pre_load(data, schema=schema, req=req, location=location)
+            return schema.load(data, **load_kwargs)
+        except ValidationError as error:
+            parser._on_validation_error(error, req, schema, location, error_status_code=None,
+                                        error_headers=None)
+            raise  # not reached: the parser's error handler raises
+    return parse
 
 
 def _respond(rv, schema, status_code):
