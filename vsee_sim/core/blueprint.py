@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response
 
 from vsee_sim.core.body import read_body
 from vsee_sim.core.context import current_ctx
+from vsee_sim.core.simflask import AfterTransaction
 from vsee_sim.core.tenancy import check_api_key
 
 
@@ -89,6 +90,10 @@ class SimBlueprint(Blueprint):
         """flask-smorest's ``response``, documented by flask-smorest, run by ``_respond``."""
         documented = super().response(status_code, schema, **kwargs)
         instance = schema() if isinstance(schema, type) else schema
+        # The API areas' views return fresh views of records, and stored records are never
+        # changed in place (the undo log keeps them): their dump and JSON can wait until the
+        # namespace lock is released, so a namespace's other requests wait less.
+        after_the_lock = self.import_name.startswith("vsee_sim.api.")
 
         def decorator(func):
             smorest_view = documented(func)
@@ -97,7 +102,10 @@ class SimBlueprint(Blueprint):
 
             @wraps(func)
             def wrapper(*args, **kw):
-                return _respond(func(*args, **kw), instance, status_code)
+                rv = func(*args, **kw)
+                if after_the_lock and type(rv) in _MADE_VALUES:  # not a generator over the store
+                    return AfterTransaction(lambda: _respond(rv, instance, status_code))
+                return _respond(rv, instance, status_code)
 
             wrapper._apidoc = smorest_view._apidoc
             return wrapper
@@ -143,6 +151,9 @@ def _parser_for(schema, location: str):
                                         error_headers=None)
             raise  # not reached: the parser's error handler raises
     return parse
+
+
+_MADE_VALUES = (dict, list)  # what a view returns that is made by then (a dump may wait)
 
 
 def _respond(rv, schema, status_code):

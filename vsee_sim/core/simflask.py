@@ -163,7 +163,8 @@ class SimFlask(Flask):
         ctx_g.vsee_world = world
         view = self.view_functions[endpoint]
         if getattr(view, "outside_transaction", False):
-            return super().dispatch_request()
+            rv = super().dispatch_request()
+            return rv.make() if isinstance(rv, AfterTransaction) else rv
         with world.transaction():
             # what Flask.dispatch_request does once routing has succeeded
             if getattr(rule, "provide_automatic_options", False) and req.method == "OPTIONS":
