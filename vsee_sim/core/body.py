@@ -26,12 +26,13 @@ _TYPO_QUOTES = "\u201c\u201d\u2018\u2019"
 def read_body(request) -> dict[str, Any]:
     """The request body as a plain dict (files included as FileStorage values)."""
     mimetype = (request.mimetype or "").lower()
-    limit = request.max_content_length
     # werkzeug cuts a chunked body at the limit without a word (multipart raises):
-    # read it here, where reaching the limit means it was cut, and refuse it.
-    chunked = request.content_length is None and limit is not None and mimetype != "multipart/form-data"
-    if chunked and len(request.get_data(cache=True)) >= limit:
-        raise PayloadTooLarge("Request body is too large.")
+    # read it here, where reaching the limit means it was cut, and refuse it. (The limit
+    # is looked up only then: Flask finds it through the app proxy.)
+    if request.content_length is None and mimetype != "multipart/form-data":
+        limit = request.max_content_length
+        if limit is not None and len(request.get_data(cache=True)) >= limit:
+            raise PayloadTooLarge("Request body is too large.")
     if mimetype == "application/x-www-form-urlencoded":
         raw = request.get_data(cache=True)
         sent_as_multipart = _multipart_under_form_type(raw)
