@@ -16,6 +16,7 @@ from types import FunctionType
 
 from flask import Flask, g, request
 from flask.json.provider import DefaultJSONProvider
+from flask.sessions import NullSession, SecureCookieSessionInterface
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import Rule
@@ -109,6 +110,17 @@ _LAZY_BUILD_OK = _lazy_build_supported()
 _OUTSIDE_NAMESPACES = ("api-docs", "sim-api-docs", "docs_ui")  # endpoints of no namespace
 
 
+class _NoSessions(SecureCookieSessionInterface):
+    """No view keeps a Flask session (the inspector signs its own cookie): without a secret
+    key every request shares one empty, read-only NullSession (writes still raise Flask's
+    error) rather than having a new one made for it."""
+
+    _null = NullSession()
+
+    def open_session(self, app, request):
+        return super().open_session(app, request) if app.secret_key else self._null
+
+
 class SimFlask(Flask):
     """Runs each view inside its namespace's transaction: all or nothing.
 
@@ -120,6 +132,7 @@ class SimFlask(Flask):
     """
 
     url_rule_class = LazyBuildRule if _LAZY_BUILD_OK else Rule
+    session_interface = _NoSessions()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
