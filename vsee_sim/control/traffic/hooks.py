@@ -135,8 +135,12 @@ def _request_body(req, environ: dict) -> bytes | None:
 def _response_headers(response) -> dict[str, str]:
     """The answer's headers as the client saw them from Flask (Retry-After of a fault,
     Content-Type...), bounded: the first ``MAX_RESPONSE_HEADERS``, each value clipped."""
+    listed = response.headers.to_wsgi_list()  # a list: no generator per header
+    if len(listed) <= service.MAX_RESPONSE_HEADERS \
+            and all(len(value) <= service.MAX_HEADER_VALUE for _, value in listed):
+        return dict(listed)  # the common case, what the loop below makes of it
     kept: dict[str, str] = {}
-    for name, value in response.headers.items():
+    for name, value in listed:
         if len(kept) == service.MAX_RESPONSE_HEADERS:
             break
         kept[name] = value[:service.MAX_HEADER_VALUE]
@@ -159,6 +163,8 @@ def _record(budget: Journal, req, world, response, t0: float, fault: str | None)
     kept_body, body_cut = budget.clip(body)
     kept_response, response_cut = budget.clip(_response_body(response))
     path = environ.get("vsee_sim.original_path")
+    response_headers = _response_headers(response)
+    response_type = response_headers.get("Content-Type")
     budget.record(world, {
         "at": world.clock.ts(),
         "method": environ.get("REQUEST_METHOD", ""),
@@ -170,8 +176,8 @@ def _record(budget: Journal, req, world, response, t0: float, fault: str | None)
         "body_truncated": body_cut or body is None,
         "status": response.status_code,
         "response": kept_response,
-        "response_type": response.headers.get("Content-Type", ""),
-        "response_headers": _response_headers(response),
+        "response_type": response.headers.get("Content-Type", "") if response_type is None else response_type,
+        "response_headers": response_headers,
         "response_truncated": response_cut,
         "duration_ms": round((perf_counter() - t0) * 1000, 3),
         "fault": fault,
