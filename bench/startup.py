@@ -22,8 +22,9 @@ import tempfile
 import time
 from pathlib import Path
 
-import run
-from run import baseline_server, pyload, snapshot_code, sso_op, vsee_server
+import harness
+from harness import baseline_server, snapshot_code, vsee_server
+from load import pyload, sso_op
 
 
 def spawn_times(args, workdir: Path) -> dict:
@@ -48,7 +49,7 @@ def memory_after(args, workdir: Path) -> tuple[int, int]:
 
 
 def cli_times(args) -> dict:
-    env = run.SERVER_ENV
+    env = harness.SERVER_ENV
     cmds = {"import flask": [sys.executable, "-c", "import flask"],
             "vsee-sim --help": [sys.executable, "-m", "vsee_sim.cli", "--help"],
             "vsee-sim routes": [sys.executable, "-m", "vsee_sim.cli", "routes"]}
