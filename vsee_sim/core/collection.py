@@ -13,50 +13,14 @@ transaction can put the old one back if the request fails half-way.
 from __future__ import annotations
 
 import bisect
-import re
 from collections.abc import Hashable, Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from vsee_sim.core.errors import NotFound
+from vsee_sim.core.indexspec import Index, index, number
 from vsee_sim.core.txlog import TxLog, Versions
 
 __all__ = ["Collection", "Index", "TxLog", "Versions", "index", "number"]
-
-
-@dataclass(frozen=True)
-class Index:
-    """An index of a collection: records by the value of ``fields`` (one, or several for a
-    compound key), case-folded strings if ``fold``; with ``each``, by every element of a list
-    field (a room's ``provider_ids``); with ``order``, each bucket is also kept sorted by that
-    field's number (then the key), for newest-first pages without a sort."""
-
-    fields: tuple[str, ...]
-    fold: bool = False
-    each: bool = False
-    order: str | None = None
-
-    def keys(self, record: dict) -> tuple:
-        """The bucket keys this record is filed under (none, one, or one per list element)."""
-        if self.each:
-            value = record.get(self.fields[0])
-            if not isinstance(value, (list, tuple)):
-                return ()
-            return tuple(dict.fromkeys(_index_key(v, self.fold) for v in value))
-        if len(self.fields) == 1:
-            return (_index_key(record.get(self.fields[0]), self.fold),)
-        return (tuple(_index_key(record.get(f), self.fold) for f in self.fields),)
-
-    def key_of(self, value: Any) -> Hashable:
-        """The bucket key a query for ``value`` (a tuple for a compound index) looks up."""
-        if len(self.fields) > 1 and not self.each:
-            return tuple(_index_key(v, self.fold) for v in value)
-        return _index_key(value, self.fold)
-
-
-def index(field: str | tuple[str, ...], *, fold: bool = False, each: bool = False,
-          order: str | None = None) -> Index:
-    return Index((field,) if isinstance(field, str) else tuple(field), fold, each, order)
 
 
 class Collection:
@@ -175,9 +139,23 @@ class Collection:
         if old is None and seqs is not None:  # a new record (even under a deleted key) goes to the end
             seqs[key] = self._next_seq
             self._next_seq += 1
-        self._store(key, dict(record), old)
+        self._store(key, self._shared(dict(record)), old)
         self._log.wrote(self, key, old, seq)
         return self.records[key]
+
+    def _shared(self, record: dict) -> dict:
+        """``record`` with each string equal to the same field of the newest record replaced
+        by that record's own: records made in a row often repeat values (the names, the
+        subtype of users made by one test suite), and a request's strings are new objects.
+        Only identity changes (about 50 bytes a repeated value)."""
+        newest = next(reversed(self.records.values()), None)
+        if newest is not None:
+            for field, value in record.items():
+                if type(value) is str:
+                    same = newest.get(field)
+                    if same is not value and type(same) is str and same == value:
+                        record[field] = same
+        return record
 
     def load(self, records: Iterable[dict]) -> None:
         """Fill a new, empty collection (a fixture or an export being loaded) in one go:
@@ -346,23 +324,6 @@ class Collection:
             self._store(key, old, None)  # undo a delete
 
 
-_INT = re.compile(r"-?[0-9]{1,30}")
-
-
-def number(value: Any) -> int:
-    """A field's value as an int for an ordered index: ints, finite floats and strings of
-    digits; 0 for anything else (booleans too). Never raises."""
-    if isinstance(value, bool):
-        return 0
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value == value and abs(value) != float("inf"):
-        return int(value)
-    if isinstance(value, str) and _INT.fullmatch(value.strip()):
-        return int(value)
-    return 0
-
-
 def _moved(spec: Index, old: dict | None, new: dict | None) -> bool:
     """Did a write change the sort number of an ordered index's entry?"""
     if old is None or new is None:
@@ -379,17 +340,3 @@ def _unfile(ordered: dict[Hashable, list[tuple[int, str]]], value: Hashable, ent
         del entries[i]
     if not entries:
         del ordered[value]
-
-
-def _index_key(value: Any, fold: bool) -> Hashable:
-    if fold and isinstance(value, str):
-        return value.strip().lower()
-    return _hashable(value)
-
-
-def _hashable(value: Any) -> Hashable:
-    if isinstance(value, list):
-        return ("__list__",) + tuple(_hashable(v) for v in value)
-    if isinstance(value, dict):
-        return ("__dict__",) + tuple(sorted((k, _hashable(v)) for k, v in value.items()))
-    return value
