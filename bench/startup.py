@@ -2,12 +2,14 @@
 
     python bench/startup.py                  # 7 alternated spawns each, RSS after 10k SSO users
     python bench/startup.py --runs 5 --users 0 --cli 0
+    python bench/startup.py --runs 3 --cli 0 --namespaces 200   # the RSS figures only (~30 s)
 
 bench/run.py's measures 2 and 3, in a smaller loop for working on start-up: the spawns of
 ``vsee-sim serve --fixture demo`` and of the dict baseline (bench/baseline_app.py under
 waitress, same settings) alternate, so the machine's load hits both alike; medians and the
 ratio. Then RSS of each at start and of vsee-sim after ``--users`` SSO users in one namespace
-(the baseline's RSS at start is the target's denominator). Last, ``vsee-sim --help`` and
+(the baseline's RSS at start is the target's denominator), and what a demo namespace costs
+(``--namespaces``: RSS grown over that many, each made by one ``GET /me``). Last, ``vsee-sim --help`` and
 ``vsee-sim routes`` against ``python -c 'import flask'``, alternated. The servers import a
 compiled copy of vsee_sim/ (bench/run.py's snapshot_code).
 """
@@ -22,8 +24,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import run
-from run import baseline_server, pyload, snapshot_code, sso_op, vsee_server
+import harness
+from harness import baseline_server, snapshot_code, vsee_server
+from load import one, pyload, sso_op
+
+DEMO_TOKEN = "6366a7018a39536a1ef4b63626f8e734"  # the demo clinic's user 201, documented, never expires
 
 
 def spawn_times(args, workdir: Path) -> dict:
@@ -47,8 +52,21 @@ def memory_after(args, workdir: Path) -> tuple[int, int]:
         return start, server.rss_kib()
 
 
+def namespace_cost(args, workdir: Path) -> float:
+    """KiB of RSS per demo namespace, each made by one request (``GET /me``)."""
+    with vsee_server(args, workdir).start() as server:
+        server.wait_healthy()
+        start = server.rss_kib()
+        for i in range(args.namespaces):
+            status, body = one(server.port, "GET", "/api_v3/me.json",
+                               {"X-ApiToken": DEMO_TOKEN, "X-Sim-Namespace": f"cost-{i}"})
+            if status != 200:
+                raise RuntimeError(f"GET /me in a new namespace: {status} {body}")
+        return (server.rss_kib() - start) / args.namespaces
+
+
 def cli_times(args) -> dict:
-    env = run.SERVER_ENV
+    env = harness.SERVER_ENV
     cmds = {"import flask": [sys.executable, "-c", "import flask"],
             "vsee-sim --help": [sys.executable, "-m", "vsee_sim.cli", "--help"],
             "vsee-sim routes": [sys.executable, "-m", "vsee_sim.cli", "routes"]}
@@ -66,6 +84,8 @@ def main() -> int:
     p.add_argument("--runs", type=int, default=7, help="spawns of each server, alternated (default 7)")
     p.add_argument("--users", type=int, default=10000, help="SSO users for the memory point (0: skip)")
     p.add_argument("--cli", type=int, default=7, help="runs of each CLI command (0: skip)")
+    p.add_argument("--namespaces", type=int, default=0,
+                   help="demo namespaces made for their cost (0: skip; 200 is enough)")
     p.add_argument("--fixture", default="demo")
     p.add_argument("--account", default="vclinic")
     p.add_argument("--api-key", default="vclinic_api_key")
@@ -86,6 +106,9 @@ def main() -> int:
             print(f"RSS after {args.users} SSO users: {after / 1024:.1f} MiB = {after / rb:.2f}x "
                   f"the baseline at start; {(after - start) / args.users:.2f} KiB per user "
                   f"(start {start / 1024:.1f} MiB)")
+        if args.namespaces:
+            print(f"a demo namespace: {namespace_cost(args, workdir):.0f} KiB of RSS "
+                  f"(over {args.namespaces}, each made by one GET /me)")
         if args.cli:
             c = cli_times(args)
             f = c["import flask"]

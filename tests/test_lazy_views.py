@@ -32,7 +32,7 @@ def test_the_route_table_is_current():
 
 def test_lazy_app_routes_as_the_eager_one_and_loads_only_what_a_request_needs():
     eager, lazy = create_app({**CONFIG, "LAZY_VIEWS": False}), create_app(CONFIG)
-    assert len(_lazy(lazy)) == 2 and not _lazy(eager)
+    assert len(_lazy(lazy)) == 3 and not _lazy(eager)  # /api_v3, /_sim and the inspector
     assert _rules(lazy) == _rules(eager)
     assert "users" not in lazy.blueprints and "sim-state" not in lazy.blueprints
 
@@ -48,8 +48,26 @@ def test_lazy_app_routes_as_the_eager_one_and_loads_only_what_a_request_needs():
         got, want = client.get(path), eager.test_client().get(path)
         assert got.status_code == want.status_code == 200
         assert got.data == want.data
-    assert set(lazy.blueprints) == set(eager.blueprints)  # the document loaded every area
+    assert set(eager.blueprints) - set(lazy.blueprints) == {"inspector", "inspector-board"}  # not documented
     assert json.loads(got.data)["paths"]
+
+
+def test_the_inspector_loads_on_its_first_request_with_its_own_headers_even_on_an_early_error():
+    eager, lazy = create_app({**CONFIG, "LAZY_VIEWS": False}), create_app(CONFIG)
+    assert "inspector" not in lazy.blueprints and "inspector-board" not in lazy.blueprints
+    # refused before any view runs (the namespace header): the blueprint's nosniff is there all the same
+    bad = {"X-Sim-Namespace": "bad name!"}
+    got, want = (app.test_client().get("/_sim/ui/api/journal", headers=bad) for app in (lazy, eager))
+    assert (got.status_code, got.data) == (want.status_code, want.data) == (400, want.data)
+    assert got.headers["X-Content-Type-Options"] == want.headers["X-Content-Type-Options"] == "nosniff"
+    assert "inspector" in lazy.blueprints and "inspector-board" not in lazy.blueprints
+    for path in ("/_sim/ui/api/board", "/_sim/ui/api/clock", "/_sim/ui"):
+        got, want = lazy.test_client().get(path), eager.test_client().get(path)
+        assert got.status_code == want.status_code == 200
+        assert got.headers["X-Content-Type-Options"] == "nosniff"
+        assert got.mimetype == want.mimetype
+    assert set(lazy.blueprints) == set(eager.blueprints)
+    assert lazy.view_functions["inspector-board.act"] is eager.view_functions["inspector-board.act"]
 
 
 def test_a_stale_table_registers_eagerly(monkeypatch):
@@ -57,5 +75,5 @@ def test_a_stale_table_registers_eagerly(monkeypatch):
     monkeypatch.setattr("vsee_sim.route_table.TABLE", stale)
     app = create_app(CONFIG)
     assert not _lazy(app)
-    assert "users" in app.blueprints and "sim-state" in app.blueprints
+    assert "users" in app.blueprints and "sim-state" in app.blueprints and "inspector" in app.blueprints
     assert app.test_client().get("/api_v3/me.json", headers={"X-ApiToken": "nope"}).status_code == 401

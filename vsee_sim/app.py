@@ -138,7 +138,7 @@ def _create_app(config: dict | None) -> SimFlask:
         control.install(app, state)
         from vsee_sim import inspector
 
-        inspector.install(app)  # /_sim/ui: needs the control plane it shows
+        inspector.install(app, settings.lazy_views)  # /_sim/ui: needs the control plane it shows
 
     from vsee_sim import docs_ui, portal
 

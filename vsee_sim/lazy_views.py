@@ -35,10 +35,12 @@ def source_digest(package: str) -> str:
 
 def rule_row(rule, view) -> tuple:
     """What ``add_url_rule`` needs to add ``rule`` again, and what the dispatcher reads
-    of its view (``outside_transaction``: core/http.py)."""
-    return (rule.rule, rule.endpoint, tuple(sorted(rule.methods or ())), rule.defaults,
-            bool(getattr(rule, "provide_automatic_options", False)),
-            bool(getattr(view, "outside_transaction", False)))
+    of its view (``outside_transaction``: core/http.py); a seventh item, False, for a
+    rule that also answers with a trailing slash (``strict_slashes=False``)."""
+    row = (rule.rule, rule.endpoint, tuple(sorted(rule.methods or ())), rule.defaults,
+           bool(getattr(rule, "provide_automatic_options", False)),
+           bool(getattr(view, "outside_transaction", False)))
+    return row if rule.strict_slashes is not False else (*row, False)
 
 
 class _Registrar:
@@ -63,10 +65,12 @@ class _Registrar:
 
 
 class LazyViews:
-    """The areas of one SimApi, registered lazily when the table allows (``add``)."""
+    """The areas of one SimApi (or, with ``api`` None, plain Flask blueprints: the
+    inspector's), registered lazily when the table allows (``add``)."""
 
-    def __init__(self, app, api, table: dict):
+    def __init__(self, app, api, table: dict, options: dict[str, dict] | None = None):
         self.app, self.api, self.table = app, api, table
+        self.options = options or {}  # package -> register_blueprint's options (url_prefix)
         self.packages: list[str] = []
         self.loaded: set[str] = set()
         self.documented = False
@@ -84,11 +88,19 @@ class LazyViews:
         """Add ``package``'s rules with stand-in views (``current`` must be true of it)."""
         entry = self.table[package]
         self.packages.append(package)
-        self.app.extensions["flask-smorest"]["blp_name_to_api"][entry["name"]] = self.api
-        for rule, endpoint, methods, defaults, automatic_options, outside in entry["rules"]:
+        if self.api is not None:
+            self.app.extensions["flask-smorest"]["blp_name_to_api"][entry["name"]] = self.api
+        else:
+            # A plain blueprint's own hooks (the inspector's nosniff header) must see every
+            # request routed to it, an error before its view too: flask runs url value
+            # preprocessors before any before_request, so load it there.
+            self.app.url_value_preprocessors.setdefault(entry["name"], []).append(
+                lambda endpoint, values: self.load(package))
+        for rule, endpoint, methods, defaults, automatic_options, outside, *strict in entry["rules"]:
             self.app.add_url_rule(rule, endpoint, self._stand_in(package, endpoint, outside),
                                   methods=list(methods), defaults=defaults,
-                                  provide_automatic_options=automatic_options)
+                                  provide_automatic_options=automatic_options,
+                                  **({"strict_slashes": strict[0]} if strict else {}))
 
     def _stand_in(self, package: str, endpoint: str, outside: bool):
         def view(**kwargs):
@@ -108,7 +120,7 @@ class LazyViews:
             blp = importlib.import_module(f"{package}.routes").blp
             rows = {row[1]: row for row in self.table[package]["rules"]}
             registrar = _Registrar(self.app, rows)
-            blp.register(registrar, {})
+            blp.register(registrar, dict(self.options.get(package, {})))
             self.app.blueprints = registrar.blueprints
             self.loaded.add(package)
 
@@ -149,6 +161,22 @@ def register(app, api, packages, lazily: bool = True):
     for package in packages:
         api.register_blueprint(importlib.import_module(f"{package}.routes").blp)
     return None
+
+
+def register_plain(app, blueprints: dict[str, dict], lazily: bool = True) -> None:
+    """Register plain Flask blueprints (``<package>.routes.blp``, with their
+    register_blueprint options): lazily when the table is current for all, else at once."""
+    if lazily:
+        from vsee_sim.route_table import TABLE
+
+        views = LazyViews(app, None, TABLE, blueprints)
+        if views.current(list(blueprints)):
+            for package in blueprints:
+                views.add(package)
+            app.extensions.setdefault("vsee_sim.lazy_views", []).append(views)
+            return
+    for package, options in blueprints.items():
+        app.register_blueprint(importlib.import_module(f"{package}.routes").blp, **options)
 
 
 def load_all(app) -> None:

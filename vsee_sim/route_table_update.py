@@ -17,9 +17,10 @@ def current_table_source() -> str:
     from vsee_sim.api import AREA_PACKAGES
     from vsee_sim.app import create_app
     from vsee_sim.control import route_packages
+    from vsee_sim.inspector import route_packages as inspector_packages
 
     app = create_app({"TICK_INTERVAL": 0, "LAZY_VIEWS": False})
-    return render_table(build_table(app, [*AREA_PACKAGES, *route_packages()]))
+    return render_table(build_table(app, [*AREA_PACKAGES, *route_packages(), *inspector_packages()]))
 
 
 def main(argv: list[str] | None = None) -> int:

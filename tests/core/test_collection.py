@@ -310,3 +310,22 @@ TestCollectionAgainstModel = CollectionMachine.TestCase
 TestCollectionAgainstModel.settings = _machine_settings
 TestCollectionIndexesAgainstModel = UnorderedCollectionMachine.TestCase
 TestCollectionIndexesAgainstModel.settings = _machine_settings
+
+
+def test_a_repeated_string_is_stored_once_and_numbers_wait_for_a_delete():
+    """Memory per record (issue 14): equal strings of records made in a row share one object;
+    sequence numbers are given out by the first delete, which an undo then puts back in place."""
+    world = World("m", {"accounts": [{"code": "acc"}]}, 1)
+    coll = world.accounts["acc"].collection("things")
+    for i in range(3):
+        coll.insert({"id": str(i), "name": "".join(["Be", "nch"]), "code": f"c{i}"})
+    first, last = coll.get("0"), coll.get("2")
+    assert last["name"] == "Bench" and last["name"] is first["name"]
+    assert coll.find("code", "c1") == [coll.get("1")] and coll.count("code", "c1") == 1
+    assert coll._seq is None
+    with pytest.raises(RuntimeError), world.transaction():
+        coll.delete("1")
+        coll.insert({"id": "1", "name": "again"})  # a new record under the deleted key: at the end
+        raise RuntimeError
+    assert [r["id"] for r in coll.all()] == ["0", "1", "2"] and coll.get("1")["name"] == "Bench"
+    assert coll.find("name", "Bench") == coll.all() and coll.count("name", "Bench") == 3

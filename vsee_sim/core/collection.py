@@ -13,120 +13,28 @@ transaction can put the old one back if the request fails half-way.
 from __future__ import annotations
 
 import bisect
-import itertools
-import re
 from collections.abc import Hashable, Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from vsee_sim.core.errors import NotFound
+from vsee_sim.core.indexspec import Index, index, number
+from vsee_sim.core.txlog import TxLog, Versions
 
-
-class Versions:
-    """A write counter shared by every namespace of a process, for the flusher.
-
-    ``tracking`` (set by ``--data``'s DataFile) makes every namespace remember which
-    records changed since the flusher last took them, so a save writes only those.
-    """
-
-    def __init__(self) -> None:
-        self._count = itertools.count(1)
-        self.value = 0
-        self.tracking = False
-
-    def bump(self) -> None:
-        # next() on a count is atomic under the GIL; ``value += 1`` from two namespaces'
-        # threads could lose a bump, and a flusher trusting the count would skip a write.
-        self.value = next(self._count)
-
-
-class TxLog:
-    """Undo entries of the current transaction; counts writes; with tracking on, the keys
-    written since the flusher's last ``take`` (``changed``), and whether the namespace's
-    settings outside collections moved (``meta``) or it was wholly replaced (``whole``)."""
-
-    def __init__(self, versions: Versions | None = None) -> None:
-        self.entries: list[tuple[Collection, str, dict | None, int | None]] | None = None
-        self.versions = versions or Versions()
-        # collection -> {key: inserted as new?}, in the order written: a replay puts new
-        # records at the end in that order, as the collection did
-        self.changed: dict[Collection, dict[str, bool]] = {}
-        self.meta = False
-        self.whole = False
-
-    def wrote(self, collection: Collection, key: str, old: dict | None, seq: int | None) -> None:
-        if self.versions.tracking:  # before the bump: a flusher that saw the bump sees the key
-            keys = self.changed.get(collection)
-            if keys is None:
-                keys = self.changed[collection] = {}
-            if old is None:  # a new record (maybe under a key deleted in this batch): to the end
-                keys.pop(key, None)
-                keys[key] = True
-            elif key not in keys:
-                keys[key] = False
-        self.versions.bump()
-        if self.entries is not None:
-            self.entries.append((collection, key, old, seq))
-
-    def replaced(self) -> None:
-        """The namespace was loaded anew (fixture, reset, import, restore): save it whole."""
-        self.changed = {}
-        self.whole = self.versions.tracking
-        self.versions.bump()
-
-    def touched(self) -> None:
-        """A change outside the collections (the clock)."""
-        self.meta = self.versions.tracking
-        self.versions.bump()
-
-    def take(self) -> tuple[bool, bool, dict[Collection, dict[str, bool]]]:
-        """(whole, meta, changed keys by collection) since the last take; resets them.
-        Call with the namespace's lock held."""
-        taken = (self.whole, self.meta, self.changed)
-        self.whole, self.meta, self.changed = False, False, {}
-        return taken
-
-
-@dataclass(frozen=True)
-class Index:
-    """An index of a collection: records by the value of ``fields`` (one, or several for a
-    compound key), case-folded strings if ``fold``; with ``each``, by every element of a list
-    field (a room's ``provider_ids``); with ``order``, each bucket is also kept sorted by that
-    field's number (then the key), for newest-first pages without a sort."""
-
-    fields: tuple[str, ...]
-    fold: bool = False
-    each: bool = False
-    order: str | None = None
-
-    def keys(self, record: dict) -> tuple:
-        """The bucket keys this record is filed under (none, one, or one per list element)."""
-        if self.each:
-            value = record.get(self.fields[0])
-            if not isinstance(value, (list, tuple)):
-                return ()
-            return tuple(dict.fromkeys(_index_key(v, self.fold) for v in value))
-        if len(self.fields) == 1:
-            return (_index_key(record.get(self.fields[0]), self.fold),)
-        return (tuple(_index_key(record.get(f), self.fold) for f in self.fields),)
-
-    def key_of(self, value: Any) -> Hashable:
-        """The bucket key a query for ``value`` (a tuple for a compound index) looks up."""
-        if len(self.fields) > 1 and not self.each:
-            return tuple(_index_key(v, self.fold) for v in value)
-        return _index_key(value, self.fold)
-
-
-def index(field: str | tuple[str, ...], *, fold: bool = False, each: bool = False,
-          order: str | None = None) -> Index:
-    return Index((field,) if isinstance(field, str) else tuple(field), fold, each, order)
+__all__ = ["Collection", "Index", "TxLog", "Versions", "index", "number"]
 
 
 class Collection:
     """Records of one kind by key, in insertion order, with indexes built on first use.
 
     Each record keeps the sequence number of its first insert, so ``all()`` and
-    ``find()`` stay in insertion order through updates and rolled-back deletes.
+    ``find()`` stay in insertion order through updates and rolled-back deletes. The numbers
+    are given out only once a write needs one (the first delete, an update that files a
+    record into an index bucket behind newer ones): until then no record was deleted, so
+    the records' order is their insertion order and numbers would only cost memory (about
+    60 bytes a record: an SSO user has three).
+
+    An index bucket holding one record is the record's key itself, not a dict of one key
+    (about 200 bytes less for every unique value: each user's ``code``).
 
     ``indexes`` are the ones declared for this kind of collection (``core.indexes``): a
     query by any other is a programming error (LookupError). None (a collection made on its
@@ -140,10 +48,11 @@ class Collection:
         self.key = key
         self.path = path  # where it lives in its namespace, for the --data log: ("tokens",)...
         self.records: dict[str, dict] = {}
-        self._seq: dict[str, int] = {}
+        self._seq: dict[str, int] | None = None  # numbered on first need: _seqs()
         self._next_seq = 0
         self.declared = frozenset(indexes) if indexes is not None else None
-        self._indexes: dict[Index, dict[Hashable, dict[str, None]]] = {}
+        # value -> a key (the bucket of one record) or {key: None} in insertion order
+        self._indexes: dict[Index, dict[Hashable, str | dict[str, None]]] = {}
         self._ordered: dict[Index, dict[Hashable, list[tuple[int, str]]]] = {}
         self._unsorted: set[tuple[Index, Hashable]] = set()
         self._log = log or TxLog()
@@ -198,7 +107,8 @@ class Collection:
     def count(self, field: str | tuple[str, ...], value: Any, *, fold: bool = False,
               each: bool = False) -> int:
         spec = index(field, fold=fold, each=each)
-        return len(self._index(spec).get(spec.key_of(value), ()))
+        bucket = self._index(spec).get(spec.key_of(value), ())
+        return 1 if type(bucket) is str else len(bucket)
 
     def ordered(self, field: str | tuple[str, ...], value: Any, order: str, *,
                 below: int | None = None, at_least: int | None = None) -> Iterator[dict]:
@@ -218,19 +128,34 @@ class Collection:
         """These records of the collection (say, from several finds), each once, in insertion
         order."""
         found = {str(r[self.key]): r for r in records}
-        return [found[k] for k in sorted(found, key=self._seq.__getitem__)]
+        return [found[k] for k in sorted(found, key=self._seqs().__getitem__)]
 
     # -- writes ----------------------------------------------------------
     def insert(self, record: dict) -> dict:
         """Add a record, or replace the one with the same key (keeping its place)."""
         key = str(record[self.key])
-        old, seq = self.records.get(key), self._seq.get(key)
-        if old is None:  # a new record (even under a deleted key) goes to the end
-            self._seq[key] = self._next_seq
+        old, seqs = self.records.get(key), self._seq
+        seq = None if seqs is None else seqs.get(key)
+        if old is None and seqs is not None:  # a new record (even under a deleted key) goes to the end
+            seqs[key] = self._next_seq
             self._next_seq += 1
-        self._store(key, dict(record), old)
+        self._store(key, self._shared(dict(record)), old)
         self._log.wrote(self, key, old, seq)
         return self.records[key]
+
+    def _shared(self, record: dict) -> dict:
+        """``record`` with each string equal to the same field of the newest record replaced
+        by that record's own: records made in a row often repeat values (the names, the
+        subtype of users made by one test suite), and a request's strings are new objects.
+        Only identity changes (about 50 bytes a repeated value)."""
+        newest = next(reversed(self.records.values()), None)
+        if newest is not None:
+            for field, value in record.items():
+                if type(value) is str:
+                    same = newest.get(field)
+                    if same is not value and type(same) is str and same == value:
+                        record[field] = same
+        return record
 
     def load(self, records: Iterable[dict]) -> None:
         """Fill a new, empty collection (a fixture or an export being loaded) in one go:
@@ -242,7 +167,7 @@ class Collection:
         key, stored, seqs, seq = self.key, self.records, self._seq, self._next_seq
         for record in records:
             k = str(record[key])
-            if k not in stored:
+            if seqs is not None and k not in stored:
                 seqs[k] = seq
                 seq += 1
             stored[k] = dict(record)
@@ -253,15 +178,16 @@ class Collection:
         key = str(key)
         old = self.records[key]
         self._store(key, {**old, **changes}, old)
-        self._log.wrote(self, key, old, self._seq[key])
+        self._log.wrote(self, key, old, None if self._seq is None else self._seq[key])
         return self.records[key]
 
     def delete(self, key: Any) -> dict | None:
         key = str(key)
         old = self.records.get(key)
         if old is not None:
+            seq = self._seqs()[key]  # its place, should the delete be undone
             self._store(key, None, old)
-            self._log.wrote(self, key, old, self._seq[key])
+            self._log.wrote(self, key, old, seq)
         return old
 
     def clear(self) -> None:
@@ -269,22 +195,35 @@ class Collection:
             self.delete(key)
 
     # -- internals -------------------------------------------------------
+    def _seqs(self) -> dict[str, int]:
+        """Every record's sequence number, numbered now if no write needed one yet: no
+        record was deleted so far (a delete numbers them first), so the order of the
+        records is the order they came in."""
+        seqs = self._seq
+        if seqs is None:
+            seqs = self._seq = {key: i for i, key in enumerate(self.records)}
+            self._next_seq = len(seqs)
+        return seqs
+
     def _store(self, key: str, new: dict | None, old: dict | None) -> None:
         """Put ``new`` in place of ``old`` (either may be None) and fix the indexes."""
         if new is None and old is None:
             return
+        # Before any numbering, a record without an old one is new, hence the newest (one
+        # coming back from an undone delete is numbered: its delete numbered them all).
+        newest = old is None and self._seq is None
         if new is None:
             del self.records[key]
         elif old is not None:
             self.records[key] = new  # an existing key keeps its place in the dict
         else:
-            seq = self._seq[key]
             self.records[key] = new
-            if len(self.records) > 1:
+            if not newest and len(self.records) > 1:
+                seqs = self._seq
                 newest_first = reversed(self.records)
                 next(newest_first)
-                if self._seq[next(newest_first)] > seq:  # a rolled-back delete: back to its place
-                    self.records = dict(sorted(self.records.items(), key=lambda kv: self._seq[kv[0]]))
+                if seqs[next(newest_first)] > seqs[key]:  # a rolled-back delete: back to its place
+                    self.records = dict(sorted(self.records.items(), key=lambda kv: seqs[kv[0]]))
         for spec, idx in self._indexes.items():
             before = spec.keys(old) if old is not None else ()
             after = spec.keys(new) if new is not None else ()
@@ -297,32 +236,57 @@ class Collection:
                 gone = [v for v in before if v not in after]
                 came = [v for v in after if v not in before]
             for value in gone:
-                bucket = idx.get(value)
-                if bucket is not None:
-                    bucket.pop(key, None)
-                    if not bucket:
-                        del idx[value]
-                        self._unsorted.discard((spec, value))
+                self._unfile_key(spec, idx, value, key)
                 if ordered is not None:
                     _unfile(ordered, value, (number(old.get(spec.order)), key))
             for value in came:
-                bucket = idx.setdefault(value, {})
-                if bucket and self._seq[next(reversed(bucket))] > self._seq[key]:
-                    self._unsorted.add((spec, value))
-                bucket[key] = None
+                bucket = idx.get(value)
+                if bucket is None:
+                    idx[value] = key  # a bucket of one: the key alone
+                else:
+                    if type(bucket) is str:
+                        bucket = idx[value] = {bucket: None}
+                    if not newest:
+                        seqs = self._seqs()
+                        if seqs[next(reversed(bucket))] > seqs[key]:
+                            self._unsorted.add((spec, value))
+                    bucket[key] = None
                 if ordered is not None:
                     bisect.insort(ordered.setdefault(value, []), (number(new.get(spec.order)), key))
 
-    def _bucket(self, spec: Index, value: Any) -> dict[str, None]:
+    def _unfile_key(self, spec: Index, idx: dict, value: Hashable, key: str) -> None:
+        """Take ``key`` out of its bucket for ``value``; a bucket left with one key becomes
+        that key (in order, trivially), an empty one goes."""
+        bucket = idx.get(value)
+        if bucket is None:
+            return
+        if type(bucket) is str:
+            if bucket == key:
+                del idx[value]
+            return
+        bucket.pop(key, None)
+        if len(bucket) <= 1:
+            self._unsorted.discard((spec, value))
+            if bucket:
+                idx[value] = next(iter(bucket))
+            else:
+                del idx[value]
+
+    def _bucket(self, spec: Index, value: Any) -> tuple[str, ...] | dict[str, None]:
+        """The keys filed under ``value``, in insertion order (a tuple or a dict's keys)."""
         idx = self._index(spec)
         value = spec.key_of(value)
-        bucket = idx.get(value, {})
+        bucket = idx.get(value)
+        if bucket is None:
+            return ()
+        if type(bucket) is str:
+            return (bucket,)
         if (spec, value) in self._unsorted:
-            bucket = idx[value] = dict.fromkeys(sorted(bucket, key=self._seq.__getitem__))
+            bucket = idx[value] = dict.fromkeys(sorted(bucket, key=self._seqs().__getitem__))
             self._unsorted.discard((spec, value))
         return bucket
 
-    def _index(self, spec: Index) -> dict[Hashable, dict[str, None]]:
+    def _index(self, spec: Index) -> dict[Hashable, str | dict[str, None]]:
         idx = self._indexes.get(spec)
         if idx is None:
             if self.declared is not None and spec not in self.declared:
@@ -331,7 +295,13 @@ class Collection:
             ordered: dict[Hashable, list[tuple[int, str]]] | None = {} if spec.order else None
             for key, record in self.records.items():
                 for value in spec.keys(record):
-                    idx.setdefault(value, {})[key] = None
+                    bucket = idx.get(value)
+                    if bucket is None:
+                        idx[value] = key
+                    elif type(bucket) is str:
+                        idx[value] = {bucket: None, key: None}
+                    else:
+                        bucket[key] = None
                     if ordered is not None:
                         ordered.setdefault(value, []).append((number(record.get(spec.order)), key))
             if ordered is not None:
@@ -354,23 +324,6 @@ class Collection:
             self._store(key, old, None)  # undo a delete
 
 
-_INT = re.compile(r"-?[0-9]{1,30}")
-
-
-def number(value: Any) -> int:
-    """A field's value as an int for an ordered index: ints, finite floats and strings of
-    digits; 0 for anything else (booleans too). Never raises."""
-    if isinstance(value, bool):
-        return 0
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value == value and abs(value) != float("inf"):
-        return int(value)
-    if isinstance(value, str) and _INT.fullmatch(value.strip()):
-        return int(value)
-    return 0
-
-
 def _moved(spec: Index, old: dict | None, new: dict | None) -> bool:
     """Did a write change the sort number of an ordered index's entry?"""
     if old is None or new is None:
@@ -387,17 +340,3 @@ def _unfile(ordered: dict[Hashable, list[tuple[int, str]]], value: Hashable, ent
         del entries[i]
     if not entries:
         del ordered[value]
-
-
-def _index_key(value: Any, fold: bool) -> Hashable:
-    if fold and isinstance(value, str):
-        return value.strip().lower()
-    return _hashable(value)
-
-
-def _hashable(value: Any) -> Hashable:
-    if isinstance(value, list):
-        return ("__list__",) + tuple(_hashable(v) for v in value)
-    if isinstance(value, dict):
-        return ("__dict__",) + tuple(sorted((k, _hashable(v)) for k, v in value.items()))
-    return value

@@ -265,10 +265,11 @@ def validate_fixture(fixture: Any) -> None:
 class Worlds:
     """Every namespace of this process, each created from the fixture on first use.
 
-    A CI suite that takes a fresh namespace per test makes thousands (about 240 KiB
-    each for the demo clinic), so beyond ``max_namespaces`` the least recently used
-    one is forgotten (never ``default``). ``max_namespaces=0`` keeps them all; it is
-    what ``--data`` uses, since a persisted namespace must not vanish.
+    A CI suite that takes a fresh namespace per test makes thousands (about 250 KiB
+    each for the demo clinic: bench/startup.py --namespaces), so beyond
+    ``max_namespaces`` the least recently used one is forgotten (never ``default``).
+    ``max_namespaces=0`` keeps them all; it is what ``--data`` uses, since a persisted
+    namespace must not vanish.
 
     An evicted namespace used again is made afresh from the fixture; a client that was
     using it must learn that its state is gone: the world is marked (``recreated``), the

@@ -34,25 +34,37 @@ INTERFACE for a sub-package (the clinic board, ``vsee_sim/inspector/board/``)
 
 from __future__ import annotations
 
-import importlib
 import importlib.util
+from pathlib import Path
 
+from vsee_sim.core.lazy import blueprint_on_first_use
 from vsee_sim.inspector import security
-from vsee_sim.inspector.routes import STATIC, bp
 
 BOARD = "vsee_sim.inspector.board"
 BOARD_PREFIX = "/_sim/ui/api/board"
 BOARD_ASSETS = (("board.js",), ("board.css",))
+STATIC = Path(__file__).parent / "static"
 
 
-def install(app) -> None:
-    """Register the inspector (and the board, when present) on an app with a control plane."""
-    security.install(app)
-    app.register_blueprint(bp)
+def route_packages() -> dict[str, dict]:
+    """The inspector's blueprints (``<package>.routes.blp``) with their registration options."""
+    found = {"vsee_sim.inspector": {}}
     if importlib.util.find_spec(BOARD) is not None:
-        app.register_blueprint(importlib.import_module(BOARD).blp, url_prefix=BOARD_PREFIX)
+        found[BOARD] = {"url_prefix": BOARD_PREFIX}
+    return found
+
+
+def install(app, lazily: bool = True) -> None:
+    """Register the inspector (and the board, when present) on an app with a control plane:
+    its views (and what they import: most of the control plane's schemas and services,
+    about 1.8 MiB) on the first request to /_sim/ui (vsee_sim/lazy_views.py)."""
+    from vsee_sim.lazy_views import register_plain
+
+    security.install(app)
+    register_plain(app, route_packages(), lazily)
     app.extensions["vsee_sim.inspector.board_assets"] = tuple(
         tuple(name for name in names if (STATIC / name).is_file()) for names in BOARD_ASSETS)
 
 
-__all__ = ["bp", "install"]
+__getattr__ = blueprint_on_first_use(__name__)  # vsee_sim.inspector.blp: routes.blp
+__all__ = ["install"]

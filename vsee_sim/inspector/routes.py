@@ -18,8 +18,8 @@ from vsee_sim.core.http import outside_transaction, parser
 from vsee_sim.inspector import schemas, security, service
 from vsee_sim.inspector.security import ui_action, ui_read
 
-bp = Blueprint("inspector", __name__, template_folder="templates")
-bp.after_request(security.not_sniffed)
+blp = Blueprint("inspector", __name__, template_folder="templates")
+blp.after_request(security.not_sniffed)
 STATIC = Path(__file__).parent / "static"
 UI = security.UI_PATH
 TABS = (("namespaces", "Namespaces"), ("journal", "Journal"), ("outbox", "Outbox"), ("clock", "Clock"),
@@ -52,7 +52,7 @@ def _signin(message: str | None = None, status: int = 200):
     return _page("inspector/signin.html", status, message=message, signin_csrf=security.signin_csrf())
 
 
-@bp.get(UI, strict_slashes=False)
+@blp.get(UI, strict_slashes=False)
 def page():
     if not security.signed_in():
         return _signin()
@@ -62,7 +62,7 @@ def page():
                  first=service.first_view(sim_state(), g.vsee_world))
 
 
-@bp.post(f"{UI}/signin")
+@blp.post(f"{UI}/signin")
 def signin():
     if not security.admin_token():
         return redirect(security.ui_path(), code=303)
@@ -73,13 +73,13 @@ def signin():
     return security.set_session(redirect(security.ui_path(), code=303))
 
 
-@bp.post(f"{UI}/signout")
+@blp.post(f"{UI}/signout")
 @ui_action
 def signout():
     return security.clear_session(_data(True))
 
 
-@bp.get(f"{UI}/static/<path:filename>")
+@blp.get(f"{UI}/static/<path:filename>")
 @outside_transaction
 def static(filename: str):
     response = send_from_directory(STATIC, filename, max_age=600)
@@ -91,65 +91,65 @@ def static(filename: str):
 API = f"{UI}/api"
 
 
-@bp.get(f"{API}/overview")
+@blp.get(f"{API}/overview")
 @ui_read
 def overview():
     return _data(service.overview(sim_state(), g.vsee_world))
 
 
-@bp.get(f"{API}/namespaces")
+@blp.get(f"{API}/namespaces")
 @ui_read
 def namespaces():
     return _data(service.namespaces(sim_state()))
 
 
-@bp.post(f"{API}/namespaces/<name>/open")
+@blp.post(f"{API}/namespaces/<name>/open")
 @ui_action
 def open_namespace(name):
     url = service.namespace_url(name)
     return security.set_session(_data({"url": url}), url[: -len(UI)])
 
 
-@bp.post(f"{API}/namespaces/<name>/reset")
+@blp.post(f"{API}/namespaces/<name>/reset")
 @outside_transaction
 @ui_action
 def reset_namespace(name):
     return _data(service.reset_namespace(sim_state(), name))
 
 
-@bp.post(f"{API}/namespaces/<name>/drop")
+@blp.post(f"{API}/namespaces/<name>/drop")
 @outside_transaction
 @ui_action
 def drop_namespace(name):
     return _data(service.drop_namespace(sim_state(), name))
 
 
-@bp.get(f"{API}/journal")
+@blp.get(f"{API}/journal")
 @ui_read
 def journal():
     args = parser.parse(schemas.JournalQuery(), request, location="query")
     return _data(service.journal(sim_state(), g.vsee_world, args))
 
 
-@bp.get(f"{API}/journal/<int:entry_id>")
+@blp.get(f"{API}/journal/<int:entry_id>")
 @ui_read
 def journal_entry(entry_id):
     return _data(service.journal_entry(sim_state(), g.vsee_world, entry_id))
 
 
-@bp.get(f"{API}/outbox")
+@blp.get(f"{API}/outbox")
 @ui_read
 def outbox():
     return _data(service.outbox(g.vsee_world))
 
 
-@bp.get(f"{API}/clock")
+@blp.get(f"{API}/clock")
 @ui_read
 def clock():
     return _data(service.clock(g.vsee_world))
 
 
-@bp.post(f"{API}/clock")
+@blp.post(f"{API}/clock")
 @outside_transaction
 @ui_action
 def move_clock():
@@ -157,58 +157,58 @@ def move_clock():
     return _data(service.move_clock(sim_state(), g.vsee_world, args))
 
 
-@bp.get(f"{API}/webhooks")
+@blp.get(f"{API}/webhooks")
 @ui_read
 def webhooks():
     return _data(service.webhooks(g.vsee_world))
 
 
-@bp.post(f"{API}/deliveries/<delivery_id>/retry")
+@blp.post(f"{API}/deliveries/<delivery_id>/retry")
 @outside_transaction
 @ui_action
 def redeliver(delivery_id):
     return _data(service.redeliver(g.vsee_world, delivery_id))
 
 
-@bp.get(f"{API}/faults")
+@blp.get(f"{API}/faults")
 @ui_read
 def faults():
     return _data(service.faults(g.vsee_world))
 
 
-@bp.post(f"{API}/faults")
+@blp.post(f"{API}/faults")
 @ui_action
 def add_fault():
     args = parser.parse(schemas.FaultIn(), request, location="body")
     return _data(service.add_fault(g.vsee_world, args))
 
 
-@bp.post(f"{API}/faults/<fault_id>/delete")
+@blp.post(f"{API}/faults/<fault_id>/delete")
 @ui_action
 def delete_fault(fault_id):
     return _data(service.delete_fault(g.vsee_world, fault_id))
 
 
-@bp.get(f"{API}/snapshots")
+@blp.get(f"{API}/snapshots")
 @ui_read
 def snapshots():
     return _data(service.snapshots(g.vsee_world))
 
 
-@bp.post(f"{API}/snapshots")
+@blp.post(f"{API}/snapshots")
 @ui_action
 def save_snapshot():
     args = parser.parse(schemas.SnapshotIn(), request, location="body")
     return _data(service.save_snapshot(sim_state(), g.vsee_world, args["name"]))
 
 
-@bp.post(f"{API}/snapshots/<name>/restore")
+@blp.post(f"{API}/snapshots/<name>/restore")
 @ui_action
 def restore_snapshot(name):
     return _data(service.restore_snapshot(g.vsee_world, name))
 
 
-@bp.post(f"{API}/snapshots/<name>/delete")
+@blp.post(f"{API}/snapshots/<name>/delete")
 @ui_action
 def delete_snapshot(name):
     return _data(service.delete_snapshot(g.vsee_world, name))

@@ -18,9 +18,12 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import TYPE_CHECKING
 
 from vsee_sim.core.errors import BadRequest
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
 
 DAY = 86400
 DEFAULT_SPAN = 4 * DAY                   # rows 1, 2 and 5 of the documented table
@@ -84,6 +87,10 @@ def window(start: int | None, end: int | None, duration: int | None,
 @lru_cache(maxsize=256)
 def zone(name: str | None) -> ZoneInfo:
     """The schedule's timezone; an unknown or missing name means UTC."""
+    # imported here: zoneinfo reads the interpreter's build settings (sysconfig), about 220 KiB
+    # that no request of a run without schedules needs
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
     try:
         return ZoneInfo(name or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
