@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -21,7 +23,7 @@ from vsee_sim.api.users.schemas import (
 )
 from vsee_sim.control.events.schemas import OutboxItemOut
 from vsee_sim.control.state.schemas import HealthOut
-from vsee_sim.core.wire import _ENVELOPES, TRUE_ENVELOPE, OutSchema, envelope
+from vsee_sim.core.wire import _ENVELOPES, TRUE_ENVELOPE, JsonItems, OutSchema, envelope
 
 SCHEMAS = [UserOut, SsoOut, LoginOut, RefreshOut, TokenOut, RefreshTokenOut, VseeOut, AliveOut,
            AccountBriefOut, HealthOut, OutboxItemOut, RoomOut, UserRoomOut]  # AccountOut passes extra keys on: see below
@@ -106,3 +108,34 @@ def test_url_builders_are_compiled_on_first_use_and_build_the_same_urls():
     for endpoint, values in (("w", {"visit_id": "10001"}), ("a", {"n": 7, "token": "ab c"}),
                              ("w", {"visit_id": "a/b"})):
         assert lazy.build(endpoint, values) == plain.build(endpoint, values)
+
+
+@pytest.mark.parametrize("inner", [UserOut, RoomOut, AccountBriefOut], ids=lambda c: c.__name__)
+@settings(max_examples=30, deadline=None)
+@given(data=st.data(), pretty=st.booleans(), lazily=st.booleans())
+def test_a_list_encoded_item_by_item_is_the_text_of_the_whole_dump(inner, data, pretty, lazily):
+    """Views' lists go out as ``JsonItems`` (each item dumped and encoded in turn, a view may
+    give a generator): the same text as encoding marshmallow's dump of the whole list."""
+    items = data.draw(st.lists(records(inner()), max_size=4))
+    schema = envelope(inner, many=True)()
+    out = schema.dump_for_json((item for item in items) if lazily else items)
+    assert type(out) is JsonItems
+    encoder = json.JSONEncoder(default=str, indent=2 if pretty else None, separators=None if pretty else (",", ":"))
+    assert out.encode(encoder) == encoder.encode(Schema.dump(schema, items))
+    assert envelope(inner)().dump_for_json(items[0] if items else None) == envelope(inner)().dump(
+        items[0] if items else None)  # one item: a plain dump
+
+
+@pytest.mark.parametrize("compact", [True, False])
+def test_a_list_route_answers_the_same_json_compact_or_indented(app, client, compact):
+    """GET /rooms (a generator of views) through the app's encoder: the same JSON either way."""
+    plain = client.get("/api_v3/rooms")
+    app.json.compact = compact
+    try:
+        shown = client.get("/api_v3/rooms")
+    finally:
+        app.json.compact = None
+    assert shown.status_code == plain.status_code == 200 and len(plain.get_json()["data"]) > 1
+    assert shown.get_json() == plain.get_json()
+    assert shown.data == (json.dumps(plain.get_json(), indent=None if compact else 2,
+                                     separators=(",", ":") if compact else None) + "\n").encode()

@@ -164,8 +164,8 @@ def _respond(rv, schema, status_code):
     if isinstance(rv, Response):
         set_status_and_headers_in_response(rv, status, headers)
         return rv
-    response = current_app.json_response(rv if schema is None else schema.dump(rv),
-                                         status_code if status is None else 200)
+    data = rv if schema is None else getattr(schema, "dump_for_json", schema.dump)(rv)  # a list: JsonItems
+    response = current_app.json_response(data, status_code if status is None else 200)
     set_status_and_headers_in_response(response, status, headers)
     return response
 

@@ -23,7 +23,7 @@ from werkzeug.routing import Rule
 
 from vsee_sim.core.context import current_namespace
 from vsee_sim.core.http_errors import VseeError, error_response, http_error
-from vsee_sim.core.wire import install_openapi_conventions
+from vsee_sim.core.wire import JsonItems, install_openapi_conventions
 
 
 class SimApi(Api):
@@ -146,7 +146,7 @@ class SimFlask(Flask):
         and the body given to the response as bytes."""
         provider = self.json
         if type(provider) is not DefaultJSONProvider:
-            response = provider.response(data)
+            response = provider.response(data.materialize() if type(data) is JsonItems else data)
             response.status_code = status
             return response
         settings = (provider.default, provider.ensure_ascii, provider.sort_keys, provider.compact, self.debug)
@@ -157,7 +157,8 @@ class SimFlask(Flask):
                                        sort_keys=provider.sort_keys, indent=2 if pretty else None,
                                        separators=None if pretty else (",", ":"))
             self._encoder = (settings, encoder)
-        body = (encoder.encode(data) + "\n").encode()
+        text = data.encode(encoder) if type(data) is JsonItems else encoder.encode(data)  # a list: per item
+        body = (text + "\n").encode()
         return self.response_class(body, status=status, mimetype=provider.mimetype)
 
     def dispatch_request(self):

@@ -20,6 +20,8 @@ Deviations from VSee, and choices where the documentation is silent
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from vsee_sim.api.rooms import rules
 from vsee_sim.api.users import service as users
 from vsee_sim.core.errors import BadRequest, Forbidden, NotFound
@@ -145,8 +147,9 @@ def _provider_view(ctx: Ctx, user: dict) -> dict:
 
 
 # -- use cases ------------------------------------------------------------------------
-def list_rooms(ctx: Ctx) -> list[dict]:
-    return [room_view(room) for room in ctx.db.rooms.all()]
+def list_rooms(ctx: Ctx) -> Iterator[dict]:
+    """Every room, each made as the encoder reaches it (core/wire.py ``JsonItems``)."""
+    return (room_view(room) for room in ctx.db.rooms.all())
 
 
 def show_room(ctx: Ctx, code: str) -> dict:

@@ -13,6 +13,8 @@ Deviations from VSee, and choices where the documentation is silent (docs/fideli
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from vsee_sim.api.intakes import service as intakes
 from vsee_sim.api.notifications import service as notifications
 from vsee_sim.api.rooms import service as rooms
@@ -25,12 +27,14 @@ from vsee_sim.core.tenancy import Ctx
 
 
 # -- reading ------------------------------------------------------------------------
-def list_visits(ctx: Ctx, args: dict) -> list[dict]:
+def list_visits(ctx: Ctx, args: dict) -> Iterator[dict]:
+    """The visits the caller sees, newest ``start`` first, each presented as the encoder
+    reaches it (core/wire.py ``JsonItems``)."""
     user = ctx.require_user()
     expire_waiting(ctx)
     found = [v for v in _visible(ctx, user, args) if _matches(v, args)]
     found.sort(key=lambda v: (int(v.get("start") or 0), rules.queue_key(v)), reverse=True)
-    return [present(ctx, v) for v in found]
+    return (present(ctx, v) for v in found)
 
 
 def get_visit(ctx: Ctx, visit_id: str) -> dict:
