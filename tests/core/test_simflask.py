@@ -26,3 +26,24 @@ def test_with_a_secret_key_sessions_are_flask_s_own(app):
             assert session["x"] == 1
     finally:
         app.secret_key = before
+
+
+def test_a_served_app_collects_the_youngest_objects_less_often_and_freezes_start_up():
+    """``vsee-sim serve`` (FREEZE_GC): start-up's objects frozen, the collector back on with a
+    larger first threshold; an in-process app leaves the host's collector alone."""
+    import gc
+
+    from vsee_sim.app import GC_YOUNG_THRESHOLD, create_app
+
+    before, enabled = gc.get_threshold(), gc.isenabled()
+    try:
+        create_app({"FIXTURE": "minimal"})
+        assert gc.get_threshold() == before and gc.isenabled() == enabled
+        create_app({"FIXTURE": "minimal", "FREEZE_GC": True})
+        assert gc.get_threshold() == (GC_YOUNG_THRESHOLD, *before[1:]) and gc.isenabled()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
+        if not enabled:
+            gc.disable()

@@ -90,9 +90,11 @@ class SimBlueprint(Blueprint):
         """flask-smorest's ``response``, documented by flask-smorest, run by ``_respond``."""
         documented = super().response(status_code, schema, **kwargs)
         instance = schema() if isinstance(schema, type) else schema
-        # The API areas' views return fresh views of records, and stored records are never
-        # changed in place (the undo log keeps them): their dump and JSON can wait until the
-        # namespace lock is released, so a namespace's other requests wait less.
+        # A record the API areas' views return is dumped under the namespace lock (a dump
+        # that fails still undoes the view's writes); its JSON text and response are made
+        # once the lock is released, so the namespace's other requests wait less. Safe
+        # because a dump holds only values of records, and stored records (nested values
+        # included) are never changed in place: a write stores a new dict (collection.py).
         after_the_lock = self.import_name.startswith("vsee_sim.api.")
 
         def decorator(func):
@@ -103,8 +105,9 @@ class SimBlueprint(Blueprint):
             @wraps(func)
             def wrapper(*args, **kw):
                 rv = func(*args, **kw)
-                if after_the_lock and type(rv) in _MADE_VALUES:  # not a generator over the store
-                    return AfterTransaction(lambda: _respond(rv, instance, status_code))
+                if after_the_lock and type(rv) is dict:  # lists: JsonItems dumps them as it encodes
+                    data = rv if instance is None else instance.dump(rv)
+                    return AfterTransaction(lambda: current_app.json_response(data, status_code))
                 return _respond(rv, instance, status_code)
 
             wrapper._apidoc = smorest_view._apidoc
@@ -151,9 +154,6 @@ def _parser_for(schema, location: str):
                                         error_headers=None)
             raise  # not reached: the parser's error handler raises
     return parse
-
-
-_MADE_VALUES = (dict, list)  # what a view returns that is made by then (a dump may wait)
 
 
 def _respond(rv, schema, status_code):

@@ -5,9 +5,11 @@ insert costs 1.0 ms at 1,000 documents and 46 ms at 50,000, because TinyDB rewri
 whole table on every write (DESIGN.md, "Store"). Here a write replaces one record and
 updates the indexes that cover it; reads by key or by indexed field never scan.
 
-Records are plain JSON-like dicts. Treat what ``get``/``find`` return as read-only:
-change a record with ``update``, which stores a new dict, so the undo log of a
-transaction can put the old one back if the request fails half-way.
+Records are plain JSON-like dicts. Treat what ``get``/``find`` return as read-only,
+nested lists and dicts included: change a record with ``update``, which stores a new dict,
+so the undo log of a transaction can put the old one back if the request fails half-way,
+and an API view's answer can be encoded after the namespace lock is released
+(``SimBlueprint.response``).
 """
 
 from __future__ import annotations

@@ -28,7 +28,10 @@ RECREATED_HEADER = "X-Sim-Namespace-Recreated"
 
 
 class AccountDB:
-    """One tenant (account) of a world: its settings and its collections."""
+    """One tenant (account) of a world: its settings and its collections.
+
+    ``meta`` (settings, API keys) is read-only once loaded: a reset builds new AccountDBs,
+    and views return parts of it whose JSON is made after the namespace lock is released."""
 
     def __init__(self, code: str, meta: dict, log: TxLog):
         self.code = code

@@ -107,7 +107,8 @@ def _load_plan(schema: Schema):
         keys.add(key)
         step = (position, key, attribute, field)
         if field.required or field.load_default is not missing \
-                or type(field).deserialize is not fields.Field.deserialize:
+                or type(field).deserialize is not fields.Field.deserialize \
+                or type(field)._validate_missing is not fields.Field._validate_missing:
             always.append(step)
         else:
             by_key[key] = step

@@ -164,7 +164,9 @@ def _record(budget: Journal, req, world, response, t0: float, fault: str | None)
     kept_response, response_cut = budget.clip(_response_body(response))
     path = environ.get("vsee_sim.original_path")
     response_headers = _response_headers(response)
-    response_type = response_headers.get("Content-Type")
+    response_type = response_headers.get("Content-Type")  # clipped only past 1 KiB: then read again
+    if response_type is None or len(response_type) >= service.MAX_HEADER_VALUE:
+        response_type = response.headers.get("Content-Type", "")
     budget.record(world, {
         "at": world.clock.ts(),
         "method": environ.get("REQUEST_METHOD", ""),
@@ -176,7 +178,7 @@ def _record(budget: Journal, req, world, response, t0: float, fault: str | None)
         "body_truncated": body_cut or body is None,
         "status": response.status_code,
         "response": kept_response,
-        "response_type": response.headers.get("Content-Type", "") if response_type is None else response_type,
+        "response_type": response_type,
         "response_headers": response_headers,
         "response_truncated": response_cut,
         "duration_ms": round((perf_counter() - t0) * 1000, 3),
