@@ -68,11 +68,7 @@ class SimBlueprint(Blueprint):
         as_kwargs = kwargs.get("as_kwargs", False)
         parse = _parser_for(instance, location)
 
-        def decorator(func):
-            smorest_view = documented(func)
-            if inspect.iscoroutinefunction(func):
-                return smorest_view
-
+        def run(func):
             @wraps(func)
             def wrapper(*args, **kw):
                 parsed = parse()
@@ -81,10 +77,8 @@ class SimBlueprint(Blueprint):
                 else:
                     args += (parsed,)
                 return func(*args, **kw)
-
-            wrapper._apidoc = smorest_view._apidoc
             return wrapper
-        return decorator
+        return _documented_but_ours(documented, run)
 
     def response(self, status_code, schema=None, **kwargs):
         """flask-smorest's ``response``, documented by flask-smorest, run by ``_respond``."""
@@ -97,11 +91,7 @@ class SimBlueprint(Blueprint):
         # included) are never changed in place: a write stores a new dict (collection.py).
         after_the_lock = self.import_name.startswith("vsee_sim.api.")
 
-        def decorator(func):
-            smorest_view = documented(func)
-            if inspect.iscoroutinefunction(func):
-                return smorest_view
-
+        def run(func):
             @wraps(func)
             def wrapper(*args, **kw):
                 rv = func(*args, **kw)
@@ -109,10 +99,8 @@ class SimBlueprint(Blueprint):
                     data = rv if instance is None else instance.dump(rv)
                     return AfterTransaction(lambda: current_app.json_response(data, status_code))
                 return _respond(rv, instance, status_code)
-
-            wrapper._apidoc = smorest_view._apidoc
             return wrapper
-        return decorator
+        return _documented_but_ours(documented, run)
 
     def _prepare_arguments_doc(self, doc, doc_info, *, api, spec, **kwargs):
         doc = super()._prepare_arguments_doc(doc, doc_info, api=api, spec=spec, **kwargs)
@@ -126,6 +114,19 @@ class SimBlueprint(Blueprint):
             # a request without a body is answered (a 400 naming the missing field).
             doc["requestBody"]["required"] = False
         return doc
+
+
+def _documented_but_ours(documented, run):
+    """A decorator whose view is documented by flask-smorest's (``documented``) and run by
+    ours (``run(func)``); a coroutine view keeps flask-smorest's own."""
+    def decorator(func):
+        smorest_view = documented(func)
+        if inspect.iscoroutinefunction(func):
+            return smorest_view
+        wrapper = run(func)
+        wrapper._apidoc = smorest_view._apidoc
+        return wrapper
+    return decorator
 
 
 def _parser_for(schema, location: str):
