@@ -120,6 +120,12 @@ def _close(client, _i, ctx, body) -> None:
     client.json("POST", "/api_v3/visits/close", ctx["me"], {"id": body["data"]["id"]})
 
 
+def create_room() -> Op:
+    """POST /rooms by provider 826, a new name each time (the code is made from it)."""
+    return Op("POST /rooms", "POST", "/rooms", PROV826,
+              lambda i, c: {"name": f"Bench {RUN} {i}", "domain": "vclinic.vseepreview.com"})
+
+
 def walk_in() -> Op:
     """POST /visits/add_walkin for a fresh intake (made before, unmeasured; the visit is closed after)."""
     return Op(
@@ -204,13 +210,7 @@ CASES = [
         (1000, 10000),
         grow_rooms,
         lambda: [
-            Op(
-                "POST /rooms",
-                "POST",
-                "/rooms",
-                PROV826,
-                lambda i, c: {"name": f"Bench {RUN} {i}", "domain": "vclinic.vseepreview.com"},
-            ),
+            create_room(),
             Op("GET /rooms/:code", "GET", "/rooms/ceproom1", STAFF),
             Op("GET /rooms", "GET", "/rooms", STAFF, items=n_items, scale=0.05),
             Op("GET /rooms/:code/providers", "GET", "/rooms/ceproom1/providers", STAFF),
@@ -229,13 +229,7 @@ CASES = [
         (1000, 10000),
         grow_provider_rooms,
         lambda: [
-            Op(
-                "POST /rooms",
-                "POST",
-                "/rooms",
-                PROV826,
-                lambda i, c: {"name": f"Bench {RUN} {i}", "domain": "vclinic.vseepreview.com"},
-            ),
+            create_room(),
             Op("GET /me (provider)", "GET", "/me", PROV826),
             Op("GET /rooms/:code", "GET", "/rooms/ceproom1", PROV826),
             Op("GET /visits (provider)", "GET", "/visits", PROV826, items=n_items),

@@ -7,7 +7,6 @@ from __future__ import annotations
 import http.client
 import itertools
 import json
-import subprocess
 import threading
 import time
 import uuid
@@ -15,7 +14,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from harness import HOST, RUN_ID
-from peers import on_cpu
+from peers import lua, run_wrk
 
 
 # -- requests ---------------------------------------------------------------------------------
@@ -162,33 +161,15 @@ end
 """
 
 
-def lua_str(s: str) -> str:
-    return json.dumps(s)  # a JSON string is a valid Lua string for our ASCII inputs
-
-
 def wrkload(port: int, op: Op, concurrency: int, duration: float, workdir: Path) -> dict:
     prefix = f"w{RUN_ID}{uuid.uuid4().hex[:6]}"
-    form = urlencode(op.form) if op.form is not None else ""
     script = WRK_SCRIPT % {
-        "method": lua_str(op.method), "path": lua_str(op.path),
-        "headers": "{" + ", ".join(f"[{lua_str(k)}] = {lua_str(v)}" for k, v in op.headers.items()) + "}",
-        "form": lua_str(form) if op.form is not None else "nil",
-        "unique": "true" if op.unique_code else "false", "prefix": lua_str(prefix),
+        "method": lua(op.method), "path": lua(op.path), "headers": lua(op.headers),
+        "form": lua(urlencode(op.form) if op.form is not None else None),
+        "unique": lua(bool(op.unique_code)), "prefix": lua(prefix),
     }
     path = workdir / f"wrk-{prefix}.lua"
     path.write_text(script)
-    cmd = on_cpu(["wrk", "-t1", f"-c{concurrency}", f"-d{max(1, round(duration))}s", "--timeout", "10s",
-                  "-s", str(path), f"http://{HOST}:{port}{op.path}"], 1)
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60)
-    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("WRKJSON ")), None)
-    if line is None:
-        raise RuntimeError(f"wrk gave no summary: {out.stdout}\n{out.stderr}")
-    r = json.loads(line[len("WRKJSON "):])
-    errors = int(r["connect"] + r["read"] + r["write"] + r["status"] + r["timeout"])
-    seconds = r["duration_us"] / 1e6
-    ok = r["n"] - r["status"]
-    return {"tool": "wrk", "n": int(r["n"]), "errors": errors, "first_error": [],
-            "seconds": seconds, "rps": ok / seconds if seconds else 0.0,
-            "p50_ms": r["p50_us"] / 1e3, "p99_ms": r["p99_us"] / 1e3}
+    return run_wrk(path, f"http://{HOST}:{port}{op.path}", concurrency, duration)
 
 

@@ -130,8 +130,14 @@ def pairload(port: int, pair: Pair, concurrency: int, duration: float, workdir: 
     }
     path = workdir / f"pair-{prefix}.lua"
     path.write_text(script)
+    return run_wrk(path, f"http://{host}:{port}{pair.create_path}", concurrency, duration)
+
+
+def run_wrk(script: Path, url: str, concurrency: int, duration: float) -> dict:
+    """wrk (one thread, pinned to CPU 1) running ``script``, whose ``done`` prints a WRKJSON
+    line: requests/s of the non-error answers, p50, p99 and the error count."""
     cmd = on_cpu(["wrk", "-t1", f"-c{concurrency}", f"-d{max(1, round(duration))}s", "--timeout", "10s",
-                  "-s", str(path), f"http://{host}:{port}{pair.create_path}"], 1)
+                  "-s", str(script), url], 1)
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60)
     line = next((ln for ln in out.stdout.splitlines() if ln.startswith("WRKJSON ")), None)
     if line is None:
