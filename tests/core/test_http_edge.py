@@ -110,3 +110,39 @@ def test_half_sent_requests_hold_no_thread(edge):
     finally:
         for sock in socks:
             sock.close()
+
+
+class _Lines:
+    def __init__(self):
+        self.lines = []
+
+    def warning(self, msg, *args):
+        self.lines.append(msg % args)
+
+
+def test_the_queue_depth_warning_is_written_once_per_interval_with_what_it_stood_for():
+    now = [100.0]
+    lines = _Lines()
+    queue_log = serving.QueueDepthLog(lines, interval=10, clock=lambda: now[0])
+    for depth in (1, 5, 3, 2):  # a burst: the first is written, the rest held
+        queue_log.warning("Task queue depth is %d", depth)
+    assert lines.lines == ["Task queue depth is 1"]
+    now[0] += 9.9
+    queue_log.warning("Task queue depth is %d", 4)
+    assert len(lines.lines) == 1
+    now[0] += 0.2
+    queue_log.warning("Task queue depth is %d", 2)
+    assert lines.lines[1] == "Task queue depth is 2 (and 4 more times in the last 10 s, at most 5)"
+    now[0] += 60  # a quiet spell: the next one is written alone
+    queue_log.warning("Task queue depth is %d", 7)
+    assert lines.lines[2] == "Task queue depth is 7"
+
+
+def test_the_served_dispatcher_uses_the_rate_limited_queue_log(app):
+    server = serving.build_server(app, "127.0.0.1", 0, threads=1)
+    try:
+        assert isinstance(server.task_dispatcher.queue_logger, serving.QueueDepthLog)
+        assert server.task_dispatcher.queue_logger.logger.name == "waitress.queue"
+    finally:
+        server.close()
+        server.task_dispatcher.shutdown(timeout=1)

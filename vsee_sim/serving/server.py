@@ -14,7 +14,10 @@ What is ours on top of waitress (documented class attributes, waitress 3.x):
   ``header_timeout`` seconds, or whose body has not within ``body_timeout`` more, is answered
   408 and its connection closed (waitress alone would only close connections idle for
   ``channel_timeout``, silently);
-- ``edge.AccessLog`` and ``edge.Limits`` (WSGI): the access line and the 414.
+- ``edge.AccessLog`` and ``edge.Limits`` (WSGI): the access line and the 414;
+- ``QueueDepthLog``: waitress's "Task queue depth" warning at most once per
+  ``QUEUE_LOG_INTERVAL`` seconds, with what it left out (waitress writes one per request
+  that finds every app thread busy: a line per request under any load test).
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ log = logging.getLogger("vsee_sim.server")
 
 IDLE_TIMEOUT = 120          # a keep-alive connection with no request in progress is closed silently
 CONNECTION_LIMIT = 1000     # open sockets (each costs a file descriptor, not a thread)
+QUEUE_LOG_INTERVAL = 10.0   # seconds between two "Task queue depth" warnings
 
 
 class RequestTimeout(Error):
@@ -124,6 +128,35 @@ class SimServer(TcpWSGIServer):
                 self.add_task(channel)
 
 
+class QueueDepthLog:
+    """The dispatcher's ``queue_logger``: its "Task queue depth is %d" warning, which
+    waitress gives for every request queued while all app threads are busy, written at
+    most once per ``interval`` seconds, saying how many it stood for and the deepest.
+
+    Called by ``ThreadedTaskDispatcher.add_task`` under the dispatcher's lock, so its
+    counts need no lock of their own. Nothing but that warning comes through here.
+    """
+
+    def __init__(self, logger: logging.Logger, interval: float = QUEUE_LOG_INTERVAL, clock=time.monotonic):
+        self.logger, self.interval, self.clock = logger, interval, clock
+        self.next_at = float("-inf")
+        self.held = 0       # warnings left out since the last one written
+        self.deepest = 0    # the deepest queue among them
+
+    def warning(self, msg: str, depth: int, *args) -> None:
+        now = self.clock()
+        if now < self.next_at:
+            self.held += 1
+            self.deepest = max(self.deepest, depth)
+            return
+        if self.held:
+            self.logger.warning(msg + " (and %d more times in the last %.0f s, at most %d)", depth, *args,
+                                self.held, self.interval, self.deepest)
+        else:
+            self.logger.warning(msg, depth, *args)
+        self.next_at, self.held, self.deepest = now + self.interval, 0, 0
+
+
 def build_server(app, host: str, port: int, threads: int, max_body: int = 16 * 1024 * 1024,
                  timeouts: tuple[float, float] | None = None, headers: list[tuple[str, str]] = ()):
     """The listening server (raises OSError if the address cannot be bound); ``timeouts``:
@@ -135,6 +168,7 @@ def build_server(app, host: str, port: int, threads: int, max_body: int = 16 * 1
                       max_request_header_size=64 * 1024, ident="vsee-sim", expose_tracebacks=False)
     sim_map: dict = {}
     dispatcher = ThreadedTaskDispatcher()
+    dispatcher.queue_logger = QueueDepthLog(logging.getLogger("waitress.queue"))
     dispatcher.set_thread_count(adj.threads)
     servers = [SimServer(app, sim_map, dispatcher=dispatcher, adj=adj, sockinfo=info) for info in adj.listen]
     for server in servers if timeouts else ():
