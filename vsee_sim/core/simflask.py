@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import inspect
-import json
 import threading
 from types import FunctionType
 
@@ -23,6 +22,7 @@ from werkzeug.routing import Rule
 
 from vsee_sim.core.context import current_namespace
 from vsee_sim.core.http_errors import VseeError, error_response, http_error
+from vsee_sim.core.jsontext import FastEncoder
 from vsee_sim.core.wire import JsonItems, install_openapi_conventions
 
 
@@ -142,8 +142,9 @@ class SimFlask(Flask):
 
     def json_response(self, data, status: int = 200):
         """What ``jsonify(data)`` with ``status`` makes, the same bytes and headers, with an
-        encoder made once for the app's JSON settings (``json.dumps`` makes one per call)
-        and the body given to the response as bytes."""
+        encoder made once for the app's JSON settings (``json.dumps`` makes one per call;
+        ours lets orjson write the text when it is the same: ``core.jsontext``) and the body
+        given to the response as bytes."""
         provider = self.json
         if type(provider) is not DefaultJSONProvider:
             response = provider.response(data.materialize() if type(data) is JsonItems else data)
@@ -153,12 +154,14 @@ class SimFlask(Flask):
         known, encoder = self._encoder
         if known != settings:
             pretty = (provider.compact is None and self.debug) or provider.compact is False
-            encoder = json.JSONEncoder(default=provider.default, ensure_ascii=provider.ensure_ascii,
-                                       sort_keys=provider.sort_keys, indent=2 if pretty else None,
-                                       separators=None if pretty else (",", ":"))
+            encoder = FastEncoder(default=provider.default, ensure_ascii=provider.ensure_ascii,
+                                  sort_keys=provider.sort_keys, indent=2 if pretty else None,
+                                  separators=None if pretty else (",", ":"))
             self._encoder = (settings, encoder)
-        text = data.encode(encoder) if type(data) is JsonItems else encoder.encode(data)  # a list: per item
-        body = (text + "\n").encode()
+        if type(data) is JsonItems:  # a list: per item
+            body = (data.encode(encoder) + "\n").encode()
+        else:
+            body = encoder.encode_body(data)
         return self.response_class(body, status=status, mimetype=provider.mimetype)
 
     def dispatch_request(self):
