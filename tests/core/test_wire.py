@@ -42,6 +42,8 @@ def records(schema: OutSchema):
             return st.one_of(st.none(), st.dictionaries(st.text(max_size=4), scalars, max_size=3))
         if kind == "List" and type(field.inner).__name__ == "String":
             return st.one_of(st.none(), st.lists(st.one_of(scalars, st.text(max_size=3).map(str.encode)), max_size=3))
+        if kind == "List" and type(field.inner).__name__ == "Nested":  # a room's consultations
+            return st.one_of(st.none(), st.lists(st.one_of(st.none(), records(field.inner.schema)), max_size=3))
         if kind == "List":
             return st.one_of(st.none(), st.lists(st.dictionaries(st.text(max_size=3), scalars, max_size=2),
                                                  max_size=2))

@@ -181,6 +181,10 @@ def _conversion(field: fields.Field) -> tuple[frozenset | None, Any]:
         return frozenset((_NONE,)), _string_list(field)
     if impl is fields.Nested._serialize and isinstance(field.schema, OutSchema):
         return frozenset((_NONE,)), _nested(field)
+    inner = getattr(field, "inner", None)
+    if impl is fields.List._serialize and isinstance(inner, fields.Nested) \
+            and type(inner)._serialize is fields.Nested._serialize and isinstance(inner.schema, OutSchema):
+        return frozenset((_NONE,)), _nested_list(field)  # a room's consultations
     return None, field._serialize
 
 
@@ -198,6 +202,16 @@ def _nested(field: fields.Nested):
 
     def serialize(value, attr, obj):
         return schema.dump(value, many=many)
+    return serialize
+
+
+def _nested_list(field: fields.List):
+    """What ``List(Nested(schema))._serialize`` gives: each item dumped, a None kept."""
+    schema = field.inner.schema
+    many = schema.many or field.inner.many
+
+    def serialize(value, attr, obj):
+        return [None if v is None else schema.dump(v, many=many) for v in value]
     return serialize
 
 

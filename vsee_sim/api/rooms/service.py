@@ -242,6 +242,11 @@ def add_user_room(ctx: Ctx, user_id: str, args: dict) -> list[dict]:
     return [_user_room_view(r, user) for r in user_rooms(ctx, user)]
 
 
+# Every state and DC, sorted: one list shared by the schedules made here (records are never
+# changed in place), not a sort and a list per room made.
+_LICENSED_STATES = sorted(users.us_states())
+
+
 def _ensure_schedule(ctx: Ctx, provider: dict, room: dict) -> None:
     """A provider who joins a room gets working hours there, so it can be booked at once."""
     if ctx.db.schedules.find_one(("provider_id", "room_code"), (provider["id"], room["code"])):
@@ -249,5 +254,5 @@ def _ensure_schedule(ctx: Ctx, provider: dict, room: dict) -> None:
     ctx.db.schedules.insert({
         "id": ctx.ids.uuid(), "provider_id": provider["id"], "room_code": room["code"],
         "timezone": rules.schedule_timezone(provider.get("timezone"), room),
-        "weekly": rules.default_weekly(), "licensed_states": sorted(users.us_states()),
+        "weekly": rules.default_weekly(), "licensed_states": _LICENSED_STATES,
     })
