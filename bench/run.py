@@ -50,13 +50,15 @@ from harness import (  # noqa: F401
 from load import WRK_SCRIPT, Op, one, pct, pyload, sso_token, wrkload  # noqa: F401
 
 SIZES = {
-    "full": {"duration_s": 3, "reps": 3, "warmup_s": 1, "startup_runs": 5, "small": 1000, "mem": 10000,
+    "full": {"duration_s": 3, "reps": 5, "warmup_s": 1, "startup_runs": 5, "small": 1000, "mem": 10000,
              "large": 50000, "reads": 2000, "writes": 800, "rounds": 4, "warm_n": 200, "fill_cap_s": 300,
              "seed_records": 1000},
     "quick": {"duration_s": 1, "reps": 1, "warmup_s": 1, "startup_runs": 3, "small": 100, "mem": 1000,
               "large": 5000, "reads": 200, "writes": 80, "rounds": 2, "warm_n": 50, "fill_cap_s": 60,
               "seed_records": 100},
 }
+# reps: 5 runs per throughput cell (median): with 3, one disturbed run of a cell on this
+# shared 2-CPU machine moved a pair's ratio by up to 0.15 (session 14's three full runs).
 GROWTH_ROUNDS = 3  # of bench/growth.py's 6 (2 with --quick): keeps the whole run near 15 minutes
 # The sections this runner writes; any other section of an existing RESULTS.md (bench/shards.py's,
 # notes added by hand) is kept, after them, when the file is written again.
