@@ -34,6 +34,9 @@ _OPTIONS = (orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
             | orjson.OPT_PASSTHROUGH_SUBCLASS) if orjson else 0
 
 
+_COPIED_UP_TO = 64 * 1024  # the journal's default body bound (VSEE_SIM_JOURNAL_BODY_BYTES)
+
+
 class FastEncoder(json.JSONEncoder):
     """A stdlib encoder that lets orjson write the text whenever it is the same."""
 
@@ -62,5 +65,8 @@ class FastEncoder(json.JSONEncoder):
                 pass
             else:
                 if raw.isascii():
-                    return raw
+                    # A copy of exact size: orjson's own object is a larger buffer shrunk in
+                    # place, and the journal keeps bodies; 10k SSO users took 4 MiB more RSS
+                    # with them kept (bench/startup.py). Bigger bodies are clipped there anyway.
+                    return bytes(memoryview(raw)) if len(raw) <= _COPIED_UP_TO else raw
         return (super().encode(o) + "\n").encode()
