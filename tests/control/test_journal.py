@@ -201,3 +201,17 @@ def test_an_entry_keeps_a_bounded_share_of_its_answers_headers():
     kept = hooks._response_headers(answer)
     assert len(kept) == service.MAX_RESPONSE_HEADERS and kept["Content-Type"] == "application/json"
     assert {len(v) for name, v in kept.items() if name.startswith("X-Many")} == {service.MAX_HEADER_VALUE}
+
+
+def test_an_entry_s_bytes_are_what_rules_count_for_it(client, world):
+    """The request hook counts an entry's size itself, from the values it puts in the entry."""
+    client.post("/api_v3/users/sso", data={"type": "200", "code": "journal-size", "first_name": "Sí",
+                                           "last_name": "Ze"},
+                headers={"X-ApiKey": "vclinic_api_key", "X-AccountCode": "vclinic"})
+    client.get("/api_v3//me.json", query_string={"a": "b"}, headers=auth(PATIENT_201))
+    client.post("/api_v3/me", data="x" * (70 * 1024), headers={**auth(PATIENT_201), "Content-Type": "text/plain"})
+    client.get("/api_v3/no-such-route")
+    entries = list(world.journal)
+    assert len(entries) == 4
+    for entry in entries:
+        assert entry["bytes"] == rules.entry_bytes(entry), entry["path"]

@@ -21,7 +21,7 @@ from time import perf_counter
 
 from flask import g, request
 
-from vsee_sim.control.traffic import service
+from vsee_sim.control.traffic import rules, service
 from vsee_sim.control.traffic.journal import Journal
 from vsee_sim.core.errors import ApiError
 from vsee_sim.core.tenancy import namespace_name
@@ -136,9 +136,12 @@ def _response_headers(response) -> dict[str, str]:
     """The answer's headers as the client saw them from Flask (Retry-After of a fault,
     Content-Type...), bounded: the first ``MAX_RESPONSE_HEADERS``, each value clipped."""
     listed = response.headers.to_wsgi_list()  # a list: no generator per header
-    if len(listed) <= service.MAX_RESPONSE_HEADERS \
-            and all(len(value) <= service.MAX_HEADER_VALUE for _, value in listed):
-        return dict(listed)  # the common case, what the loop below makes of it
+    if len(listed) <= service.MAX_RESPONSE_HEADERS:
+        for _, value in listed:
+            if len(value) > service.MAX_HEADER_VALUE:
+                break
+        else:
+            return dict(listed)  # the common case, what the loop below makes of it
     kept: dict[str, str] = {}
     for name, value in listed:
         if len(kept) == service.MAX_RESPONSE_HEADERS:
@@ -158,29 +161,49 @@ def _response_body(response) -> bytes | None:
 
 
 def _record(budget: Journal, req, world, response, t0: float, fault: str | None) -> None:
+    """Journal the request: an entry of references to what is already in memory, its size
+    counted here from the same values (what ``rules.entry_bytes`` counts)."""
     environ = req.environ
     body = _request_body(req, environ)
-    kept_body, body_cut = budget.clip(body)
-    kept_response, response_cut = budget.clip(_response_body(response))
+    limit = budget.body_bytes
+    body_cut = body is not None and len(body) > limit
+    if body_cut:
+        body = body[:limit]
+    answer = _response_body(response)
+    response_cut = answer is not None and len(answer) > limit
+    if response_cut:
+        answer = answer[:limit]
     path = environ.get("vsee_sim.original_path")
+    api_path = req.path
+    path = environ.get("SCRIPT_NAME", "") + (api_path if path is None else path)
+    query = environ.get("QUERY_STRING", "")
     response_headers = _response_headers(response)
     response_type = response_headers.get("Content-Type")  # clipped only past 1 KiB: then read again
     if response_type is None or len(response_type) >= service.MAX_HEADER_VALUE:
         response_type = response.headers.get("Content-Type", "")
+    headers = {}
+    size = rules.ENTRY_OVERHEAD + len(path) + len(api_path) + len(query) + len(response_type)
+    for name, key in _ENVIRON_HEADERS:
+        value = environ.get(key)
+        if value:
+            headers[name] = value
+            size += len(name) + len(value)
+    for name, value in response_headers.items():
+        size += len(name) + len(value)
     budget.record(world, {
         "at": world.clock.ts(),
         "method": environ.get("REQUEST_METHOD", ""),
-        "path": environ.get("SCRIPT_NAME", "") + (req.path if path is None else path),
-        "api_path": req.path,
-        "query": environ.get("QUERY_STRING", ""),
-        "headers": {name: environ[key] for name, key in _ENVIRON_HEADERS if environ.get(key)},
-        "body": kept_body,
+        "path": path,
+        "api_path": api_path,
+        "query": query,
+        "headers": headers,
+        "body": body,
         "body_truncated": body_cut or body is None,
         "status": response.status_code,
-        "response": kept_response,
+        "response": answer,
         "response_type": response_type,
         "response_headers": response_headers,
         "response_truncated": response_cut,
         "duration_ms": round((perf_counter() - t0) * 1000, 3),
         "fault": fault,
-    })
+    }, size + (len(body) if body else 0) + (len(answer) if answer else 0))
