@@ -164,18 +164,10 @@ def _record(budget: Journal, req, world, response, t0: float, fault: str | None)
     """Journal the request: an entry of references to what is already in memory, its size
     counted here from the same values (what ``rules.entry_bytes`` counts)."""
     environ = req.environ
-    body = _request_body(req, environ)
-    limit = budget.body_bytes
-    body_cut = body is not None and len(body) > limit
-    if body_cut:
-        body = body[:limit]
-    answer = _response_body(response)
-    response_cut = answer is not None and len(answer) > limit
-    if response_cut:
-        answer = answer[:limit]
-    path = environ.get("vsee_sim.original_path")
-    api_path = req.path
-    path = environ.get("SCRIPT_NAME", "") + (api_path if path is None else path)
+    body, body_cut = rules.clip(_request_body(req, environ), budget.body_bytes)
+    answer, response_cut = rules.clip(_response_body(response), budget.body_bytes)
+    api_path, sent = req.path, environ.get("vsee_sim.original_path")
+    path = environ.get("SCRIPT_NAME", "") + (api_path if sent is None else sent)
     query = environ.get("QUERY_STRING", "")
     response_headers = _response_headers(response)
     response_type = response_headers.get("Content-Type")  # clipped only past 1 KiB: then read again
