@@ -43,7 +43,7 @@ def journal(budget: Journal, world: World, limit: int = 100, method: str | None 
     entries = budget.entries_of(world)
     wanted_method = method.strip().upper() if method else None
     out = []
-    for entry in sorted(entries, key=lambda e: e["id"], reverse=True):
+    for entry in reversed(entries):  # appended in id order (Journal.record): newest last
         if wanted_method and entry["method"] != wanted_method:
             continue
         if path and not rules.journal_path_matches(path, _text_path(entry["path"]), entry["api_path"]):
