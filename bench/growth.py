@@ -38,7 +38,7 @@ import harness as runner  # noqa: E402  (servers, the code's copy, ports, log)
 from growth_cases import Op  # noqa: E402
 from load import pct  # noqa: E402
 
-ROUNDS = {"full": 6, "quick": 2}    # bench/run.py's whole run passes fewer (--growth-rounds)
+ROUNDS = {"full": 6, "quick": 2}    # bench/run.py's whole run passes its --growth-rounds
 SAMPLES = {"full": 20, "quick": 6}   # per operation, level and round (an Op may scale it)
 MAX_BODY = 512 * 1024 * 1024         # an import of 50k users is ~25 MB
 

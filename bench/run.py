@@ -1,6 +1,6 @@
 """vsee-sim benchmark: one runner, one run, every figure as a ratio measured in that run.
 
-    python bench/run.py            # full run (~15 minutes), writes bench/RESULTS.md
+    python bench/run.py            # full run (10-15 minutes), writes bench/RESULTS.md
     python bench/run.py --quick    # ~10x smaller smoke run (a few minutes), prints only
 
 Measures (see bench/README.md):
@@ -59,7 +59,7 @@ SIZES = {
 }
 # reps: 5 runs per throughput cell (median): with 3, one disturbed run of a cell on this
 # shared 2-CPU machine moved a pair's ratio by up to 0.15 (session 14's three full runs).
-GROWTH_ROUNDS = 3  # of bench/growth.py's 6 (2 with --quick): keeps the whole run near 15 minutes
+GROWTH_ROUNDS = 6  # bench/growth.py's own default: the growth table in about 1.5 minutes here (2026-12-03)
 # The sections this runner writes; any other section of an existing RESULTS.md (bench/shards.py's,
 # notes added by hand) is kept, after them, when the file is written again.
 OWN_SECTIONS = ("## 1. ", "## 2. ", "## 3. ", "## 4. ", "## 5. ", "## Targets", "## Growth per collection")
