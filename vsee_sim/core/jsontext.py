@@ -32,6 +32,7 @@ except ImportError:  # pragma: no cover - a dependency; kept working without it
 
 _OPTIONS = (orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
             | orjson.OPT_PASSTHROUGH_SUBCLASS) if orjson else 0
+_BODY_OPTIONS = _OPTIONS | orjson.OPT_APPEND_NEWLINE if orjson else 0
 
 
 _COPIED_UP_TO = 64 * 1024  # the journal's default body bound (VSEE_SIM_JOURNAL_BODY_BYTES)
@@ -46,27 +47,25 @@ class FastEncoder(json.JSONEncoder):
                      and (self.item_separator, self.key_separator) == (",", ":"))
 
     def encode(self, o) -> str:
-        if self.fast:
-            try:
-                raw = orjson.dumps(o, option=_OPTIONS)
-            except TypeError:  # orjson.JSONEncodeError: a value it leaves to the stdlib
-                pass
-            else:
-                if raw.isascii():
-                    return raw.decode("ascii")
-        return super().encode(o)
+        raw = self._orjson(o, _OPTIONS)
+        return super().encode(o) if raw is None else raw.decode("ascii")
 
     def encode_body(self, o) -> bytes:
         """``encode(o)`` plus a newline, as bytes (what ``jsonify`` sends)."""
-        if self.fast:
-            try:
-                raw = orjson.dumps(o, option=_OPTIONS | orjson.OPT_APPEND_NEWLINE)
-            except TypeError:
-                pass
-            else:
-                if raw.isascii():
-                    # A copy of exact size: orjson's own object is a larger buffer shrunk in
-                    # place, and the journal keeps bodies; 10k SSO users took 4 MiB more RSS
-                    # with them kept (bench/startup.py). Bigger bodies are clipped there anyway.
-                    return bytes(memoryview(raw)) if len(raw) <= _COPIED_UP_TO else raw
-        return (super().encode(o) + "\n").encode()
+        raw = self._orjson(o, _BODY_OPTIONS)
+        if raw is None:
+            return (super().encode(o) + "\n").encode()
+        # A copy of exact size: orjson's own object is a larger buffer shrunk in place, and
+        # the journal keeps bodies; 10k SSO users took 4 MiB more RSS with them kept
+        # (bench/startup.py). Bigger bodies are clipped there anyway.
+        return bytes(memoryview(raw)) if len(raw) <= _COPIED_UP_TO else raw
+
+    def _orjson(self, o, option: int) -> bytes | None:
+        """orjson's text of ``o`` when it is the stdlib encoder's, else None."""
+        if not self.fast:
+            return None
+        try:
+            raw = orjson.dumps(o, option=option)
+        except TypeError:  # orjson.JSONEncodeError: a value it leaves to the stdlib
+            return None
+        return raw if raw.isascii() else None

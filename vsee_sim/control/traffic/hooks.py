@@ -21,7 +21,7 @@ from time import perf_counter
 
 from flask import g, request
 
-from vsee_sim.control.traffic import rules, service
+from vsee_sim.control.traffic import service
 from vsee_sim.control.traffic.journal import Journal
 from vsee_sim.core.errors import ApiError
 from vsee_sim.core.tenancy import namespace_name
@@ -136,12 +136,9 @@ def _response_headers(response) -> dict[str, str]:
     """The answer's headers as the client saw them from Flask (Retry-After of a fault,
     Content-Type...), bounded: the first ``MAX_RESPONSE_HEADERS``, each value clipped."""
     listed = response.headers.to_wsgi_list()  # a list: no generator per header
-    if len(listed) <= service.MAX_RESPONSE_HEADERS:
-        for _, value in listed:
-            if len(value) > service.MAX_HEADER_VALUE:
-                break
-        else:
-            return dict(listed)  # the common case, what the loop below makes of it
+    if len(listed) <= service.MAX_RESPONSE_HEADERS \
+            and all(len(value) <= service.MAX_HEADER_VALUE for _, value in listed):
+        return dict(listed)  # the common case, what the loop below makes of it
     kept: dict[str, str] = {}
     for name, value in listed:
         if len(kept) == service.MAX_RESPONSE_HEADERS:
@@ -161,41 +158,29 @@ def _response_body(response) -> bytes | None:
 
 
 def _record(budget: Journal, req, world, response, t0: float, fault: str | None) -> None:
-    """Journal the request: an entry of references to what is already in memory, its size
-    counted here from the same values (what ``rules.entry_bytes`` counts)."""
     environ = req.environ
-    body, body_cut = rules.clip(_request_body(req, environ), budget.body_bytes)
-    answer, response_cut = rules.clip(_response_body(response), budget.body_bytes)
-    api_path, sent = req.path, environ.get("vsee_sim.original_path")
-    path = environ.get("SCRIPT_NAME", "") + (api_path if sent is None else sent)
-    query = environ.get("QUERY_STRING", "")
+    body = _request_body(req, environ)
+    kept_body, body_cut = budget.clip(body)
+    kept_response, response_cut = budget.clip(_response_body(response))
+    path = environ.get("vsee_sim.original_path")
     response_headers = _response_headers(response)
     response_type = response_headers.get("Content-Type")  # clipped only past 1 KiB: then read again
     if response_type is None or len(response_type) >= service.MAX_HEADER_VALUE:
         response_type = response.headers.get("Content-Type", "")
-    headers = {}
-    size = rules.ENTRY_OVERHEAD + len(path) + len(api_path) + len(query) + len(response_type)
-    for name, key in _ENVIRON_HEADERS:
-        value = environ.get(key)
-        if value:
-            headers[name] = value
-            size += len(name) + len(value)
-    for name, value in response_headers.items():
-        size += len(name) + len(value)
     budget.record(world, {
         "at": world.clock.ts(),
         "method": environ.get("REQUEST_METHOD", ""),
-        "path": path,
-        "api_path": api_path,
-        "query": query,
-        "headers": headers,
-        "body": body,
+        "path": environ.get("SCRIPT_NAME", "") + (req.path if path is None else path),
+        "api_path": req.path,
+        "query": environ.get("QUERY_STRING", ""),
+        "headers": {name: environ[key] for name, key in _ENVIRON_HEADERS if environ.get(key)},
+        "body": kept_body,
         "body_truncated": body_cut or body is None,
         "status": response.status_code,
-        "response": answer,
+        "response": kept_response,
         "response_type": response_type,
         "response_headers": response_headers,
         "response_truncated": response_cut,
         "duration_ms": round((perf_counter() - t0) * 1000, 3),
         "fault": fault,
-    }, size + (len(body) if body else 0) + (len(answer) if answer else 0))
+    })

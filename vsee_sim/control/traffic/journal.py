@@ -82,14 +82,12 @@ class Journal:
             return {"bytes": self.bytes, "entries": len(self._oldest), "dropped_for_bytes": self.dropped}
 
     # -- writing ---------------------------------------------------------------------------
-    def record(self, world: World, entry: dict, size: int | None = None) -> dict:
-        """Append an entry (bodies already clipped) with the namespace's next journal id;
-        ``size``: its ``rules.entry_bytes``, when the caller counted it already."""
-        size = entry["bytes"] = rules.entry_bytes(entry) if size is None else size
+    def record(self, world: World, entry: dict) -> dict:
+        """Append an entry (bodies already clipped) with the namespace's next journal id."""
+        size = entry["bytes"] = rules.entry_bytes(entry)
         with self._lock:
-            if self._dead:
-                self._reap()
-            log = self._logs.get(world) or self._log(world)
+            self._reap()
+            log = self._log(world)
             entry["id"] = next(log.ids)
             while log.entries and len(log.entries) >= self.entries:
                 self._drop_oldest(log)
